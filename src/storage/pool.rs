@@ -1,0 +1,381 @@
+//! The buffer pool: a fixed set of in-memory frames caching pages of the data file.
+//!
+//! - **Lookup** goes through a page table split into shards, each behind its own small mutex,
+//!   so there is no global lock on the hit path.
+//! - **Pinning**: a frame in use is pinned (a counter); [`PageRef`] and [`PageMut`] are guards
+//!   that hold a pin and the frame's latch (shared or exclusive) and release both on drop.
+//! - **Eviction** is a clock sweep over unpinned, clean frames. Dirty frames are never evicted:
+//!   the data file holds exactly the last checkpoint (see `docs/wal-and-recovery.md`), so a
+//!   dirty page may reach the file only through a checkpoint, which first makes the WAL durable
+//!   up to the newest page LSN (the WAL rule). The engine keeps the dirty share of the pool
+//!   bounded by checkpointing early.
+//! - **Versions**: every exclusive latch bumps the frame's version, so a checkpoint can tell
+//!   whether a page it copied was changed again before it marks the page clean.
+
+use super::error::{Result, StorageError};
+use super::page::{self, PAGE_SIZE, PageBuf, PageId};
+use super::vfs::{VFile, read_exact_at};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+
+const NO_PAGE: u64 = u64::MAX;
+const SHARDS: usize = 64;
+
+struct Frame {
+    latch: RwLock<Box<PageBuf>>,
+    pid: AtomicU64,
+    pins: AtomicU32,
+    dirty: AtomicBool,
+    loaded: AtomicBool,
+    referenced: AtomicBool,
+    version: AtomicU64,
+}
+
+/// Counters of pool activity.
+#[derive(Debug, Default)]
+pub struct PoolCounters {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+    pub evictions: AtomicU64,
+}
+
+/// See the module documentation.
+pub struct BufferPool {
+    frames: Box<[Frame]>,
+    shards: Box<[Mutex<HashMap<PageId, u32>>]>,
+    hand: AtomicUsize,
+    dirty: AtomicUsize,
+    file: Arc<dyn VFile>,
+    pub(crate) counters: PoolCounters,
+}
+
+/// A page copied out of the pool by a checkpoint.
+pub(crate) struct DirtyPage {
+    pub pid: PageId,
+    pub version: u64,
+    pub image: Box<PageBuf>,
+}
+
+fn new_buf() -> Box<PageBuf> {
+    // A zeroed allocation, so frames that are never used cost no resident memory.
+    vec![0u8; PAGE_SIZE]
+        .into_boxed_slice()
+        .try_into()
+        .unwrap_or_else(|_| Box::new([0u8; PAGE_SIZE]))
+}
+
+impl BufferPool {
+    /// A pool of `frames` pages over the data file.
+    pub fn new(file: Arc<dyn VFile>, frames: usize) -> BufferPool {
+        let frames = frames.max(16);
+        BufferPool {
+            frames: (0..frames)
+                .map(|_| Frame {
+                    latch: RwLock::new(new_buf()),
+                    pid: AtomicU64::new(NO_PAGE),
+                    pins: AtomicU32::new(0),
+                    dirty: AtomicBool::new(false),
+                    loaded: AtomicBool::new(false),
+                    referenced: AtomicBool::new(false),
+                    version: AtomicU64::new(0),
+                })
+                .collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            hand: AtomicUsize::new(0),
+            dirty: AtomicUsize::new(0),
+            file,
+            counters: PoolCounters::default(),
+        }
+    }
+
+    /// Number of frames.
+    pub fn capacity(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Number of dirty frames.
+    pub fn dirty_count(&self) -> usize {
+        self.dirty.load(Ordering::Relaxed)
+    }
+
+    fn shard(&self, pid: PageId) -> &Mutex<HashMap<PageId, u32>> {
+        &self.shards[(pid as usize) % SHARDS]
+    }
+
+    /// Pins the frame holding `pid`, reading it from the file if `load` (else zero-filling it).
+    fn pin(&self, pid: PageId, load: bool) -> Result<&Frame> {
+        let shard_idx = (pid as usize) % SHARDS;
+        let mut map = self.shards[shard_idx].lock();
+        if let Some(&fi) = map.get(&pid) {
+            let f = &self.frames[fi as usize];
+            f.pins.fetch_add(1, Ordering::AcqRel);
+            f.referenced.store(true, Ordering::Relaxed);
+            self.counters.hits.fetch_add(1, Ordering::Relaxed);
+            drop(map);
+            return Ok(f);
+        }
+        self.counters.misses.fetch_add(1, Ordering::Relaxed);
+        let fi = self.find_victim(shard_idx, &mut map)?;
+        let f = &self.frames[fi];
+        f.pid.store(pid, Ordering::Release);
+        f.loaded.store(false, Ordering::Release);
+        f.referenced.store(true, Ordering::Relaxed);
+        map.insert(pid, fi as u32);
+        // Take the latch before others can find the frame, so they wait until it is loaded.
+        let mut g = f.latch.write();
+        drop(map);
+        let res = if load {
+            read_exact_at(&*self.file, &mut g[..], pid * PAGE_SIZE as u64)
+                .map_err(|e| {
+                    page::corrupt(pid, &format!("cannot read page beyond end of file ({e})"))
+                })
+                .and_then(|()| page::verify(&g, pid))
+        } else {
+            g.fill(0);
+            Ok(())
+        };
+        match res {
+            Ok(()) => {
+                f.loaded.store(true, Ordering::Release);
+                drop(g);
+                Ok(f)
+            }
+            Err(e) => {
+                drop(g);
+                let mut map = self.shard(pid).lock();
+                map.remove(&pid);
+                f.pid.store(NO_PAGE, Ordering::Release);
+                f.pins.fetch_sub(1, Ordering::AcqRel);
+                Err(e)
+            }
+        }
+    }
+
+    /// Finds an unpinned clean frame, unmaps it and returns it pinned once.
+    fn find_victim(&self, cur: usize, cur_map: &mut HashMap<PageId, u32>) -> Result<usize> {
+        let n = self.frames.len();
+        for _ in 0..3 * n {
+            let i = self.hand.fetch_add(1, Ordering::Relaxed) % n;
+            let f = &self.frames[i];
+            if f.pins.load(Ordering::Acquire) != 0 || f.dirty.load(Ordering::Acquire) {
+                continue;
+            }
+            if f.referenced.swap(false, Ordering::Relaxed) {
+                continue;
+            }
+            let old = f.pid.load(Ordering::Acquire);
+            if old == NO_PAGE {
+                if f.pins
+                    .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+                {
+                    if f.pid.load(Ordering::Acquire) == NO_PAGE {
+                        return Ok(i);
+                    }
+                    f.pins.fetch_sub(1, Ordering::AcqRel);
+                }
+                continue;
+            }
+            let os = (old as usize) % SHARDS;
+            let claim = |map: &mut HashMap<PageId, u32>| -> bool {
+                if map.get(&old) != Some(&(i as u32)) || f.dirty.load(Ordering::Acquire) {
+                    return false;
+                }
+                if f.pins
+                    .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+                    .is_err()
+                {
+                    return false;
+                }
+                map.remove(&old);
+                true
+            };
+            let claimed = if os == cur {
+                claim(cur_map)
+            } else if let Some(mut m) = self.shards[os].try_lock() {
+                claim(&mut m)
+            } else {
+                false
+            };
+            if claimed {
+                self.counters.evictions.fetch_add(1, Ordering::Relaxed);
+                return Ok(i);
+            }
+        }
+        Err(StorageError::Io(format!(
+            "buffer pool exhausted: all {n} frames are pinned or dirty"
+        )))
+    }
+
+    fn check_loaded(&self, f: &Frame, pid: PageId) -> Result<()> {
+        if f.loaded.load(Ordering::Acquire) && f.pid.load(Ordering::Acquire) == pid {
+            Ok(())
+        } else {
+            Err(page::corrupt(pid, "page could not be loaded"))
+        }
+    }
+
+    /// The page, latched shared.
+    pub fn read(&self, pid: PageId) -> Result<PageRef<'_>> {
+        let f = self.pin(pid, true)?;
+        let guard = f.latch.read();
+        if let Err(e) = self.check_loaded(f, pid) {
+            drop(guard);
+            f.pins.fetch_sub(1, Ordering::AcqRel);
+            return Err(e);
+        }
+        Ok(PageRef {
+            frame: f,
+            guard: Some(guard),
+        })
+    }
+
+    /// The page, latched exclusively and marked dirty.
+    pub fn write(&self, pid: PageId) -> Result<PageMut<'_>> {
+        let f = self.pin(pid, true)?;
+        self.latch_mut(f, pid)
+    }
+
+    /// A newly allocated page: not read from the file, zero-filled, latched exclusively, dirty.
+    pub fn create(&self, pid: PageId) -> Result<PageMut<'_>> {
+        let f = self.pin(pid, false)?;
+        let mut g = self.latch_mut(f, pid)?;
+        g.fill(0);
+        Ok(g)
+    }
+
+    fn latch_mut<'a>(&'a self, f: &'a Frame, pid: PageId) -> Result<PageMut<'a>> {
+        let guard = f.latch.write();
+        if let Err(e) = self.check_loaded(f, pid) {
+            drop(guard);
+            f.pins.fetch_sub(1, Ordering::AcqRel);
+            return Err(e);
+        }
+        f.version.fetch_add(1, Ordering::AcqRel);
+        if !f.dirty.swap(true, Ordering::AcqRel) {
+            self.dirty.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(PageMut {
+            frame: f,
+            guard: Some(guard),
+        })
+    }
+
+    /// Drops a freed page's pending changes so no checkpoint writes it.
+    pub fn forget(&self, pid: PageId) {
+        let map = self.shard(pid).lock();
+        if let Some(&fi) = map.get(&pid) {
+            let f = &self.frames[fi as usize];
+            let _g = f.latch.read();
+            if f.dirty.swap(false, Ordering::AcqRel) {
+                self.dirty.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Copies every dirty page. The caller keeps writers out while this runs.
+    pub(crate) fn dirty_snapshot(&self) -> Vec<DirtyPage> {
+        let mut out = Vec::new();
+        for f in self.frames.iter() {
+            if !f.dirty.load(Ordering::Acquire) {
+                continue;
+            }
+            let g = f.latch.read();
+            let pid = f.pid.load(Ordering::Acquire);
+            if pid == NO_PAGE || !f.dirty.load(Ordering::Acquire) {
+                continue;
+            }
+            let mut image = new_buf();
+            image.copy_from_slice(&g[..]);
+            out.push(DirtyPage {
+                pid,
+                version: f.version.load(Ordering::Acquire),
+                image,
+            });
+        }
+        out
+    }
+
+    /// Marks pages clean whose frames were not changed since they were copied.
+    pub(crate) fn mark_clean(&self, pages: &[DirtyPage]) {
+        for p in pages {
+            let map = self.shard(p.pid).lock();
+            let Some(&fi) = map.get(&p.pid) else { continue };
+            let f = &self.frames[fi as usize];
+            let _g = f.latch.read();
+            if f.version.load(Ordering::Acquire) == p.version
+                && f.dirty.swap(false, Ordering::AcqRel)
+            {
+                self.dirty.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// A pinned page latched shared.
+pub struct PageRef<'a> {
+    frame: &'a Frame,
+    guard: Option<RwLockReadGuard<'a, Box<PageBuf>>>,
+}
+
+impl Deref for PageRef<'_> {
+    type Target = PageBuf;
+    fn deref(&self) -> &PageBuf {
+        self.guard.as_ref().map(|g| &***g).unwrap_or(&EMPTY)
+    }
+}
+
+impl Drop for PageRef<'_> {
+    fn drop(&mut self) {
+        // Release the latch before the pin, so an evictor never reuses a latched frame.
+        self.guard.take();
+        self.frame.pins.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+static EMPTY: PageBuf = [0u8; PAGE_SIZE];
+
+/// A pinned page latched exclusively (and so dirty).
+pub struct PageMut<'a> {
+    frame: &'a Frame,
+    guard: Option<RwLockWriteGuard<'a, Box<PageBuf>>>,
+}
+
+impl PageMut<'_> {
+    /// The page's id.
+    pub fn pid(&self) -> PageId {
+        self.frame.pid.load(Ordering::Acquire)
+    }
+}
+
+impl Deref for PageMut<'_> {
+    type Target = PageBuf;
+    fn deref(&self) -> &PageBuf {
+        self.guard.as_ref().map(|g| &***g).unwrap_or(&EMPTY)
+    }
+}
+
+impl DerefMut for PageMut<'_> {
+    fn deref_mut(&mut self) -> &mut PageBuf {
+        match self.guard.as_mut() {
+            Some(g) => g,
+            None => unreachable_guard(),
+        }
+    }
+}
+
+#[cold]
+fn unreachable_guard() -> ! {
+    // The guard is only taken in Drop, so this cannot run; there is no safe value to return.
+    std::process::abort()
+}
+
+impl Drop for PageMut<'_> {
+    fn drop(&mut self) {
+        self.guard.take();
+        self.frame.pins.fetch_sub(1, Ordering::AcqRel);
+    }
+}
