@@ -9,8 +9,10 @@
 //!   dirty page may reach the file only through a checkpoint, which first makes the WAL durable
 //!   up to the newest page LSN (the WAL rule). The engine keeps the dirty share of the pool
 //!   bounded by checkpointing early.
-//! - **Versions**: every exclusive latch bumps the frame's version, so a checkpoint can tell
-//!   whether a page it copied was changed again before it marks the page clean.
+//! - **Versions**: every exclusive latch, and every reuse of a frame, gives the frame a version
+//!   from one pool-wide counter, so a checkpoint can tell whether the page it copied is still
+//!   in that frame unchanged before it marks it clean (per-frame counters could coincide across
+//!   frames when a page moves between frames, and mark a stale frame clean).
 
 use super::error::{Result, StorageError};
 use super::page::{self, PAGE_SIZE, PageBuf, PageId};
@@ -48,6 +50,8 @@ pub struct BufferPool {
     shards: Box<[Mutex<HashMap<PageId, u32>>]>,
     hand: AtomicUsize,
     dirty: AtomicUsize,
+    /// Source of frame versions; unique across frames, so a version names one frame's state.
+    versions: AtomicU64,
     file: Arc<dyn VFile>,
     pub(crate) counters: PoolCounters,
 }
@@ -86,6 +90,7 @@ impl BufferPool {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             hand: AtomicUsize::new(0),
             dirty: AtomicUsize::new(0),
+            versions: AtomicU64::new(1),
             file,
             counters: PoolCounters::default(),
         }
@@ -122,6 +127,10 @@ impl BufferPool {
         let f = &self.frames[fi];
         f.pid.store(pid, Ordering::Release);
         f.loaded.store(false, Ordering::Release);
+        f.version.store(
+            self.versions.fetch_add(1, Ordering::Relaxed),
+            Ordering::Release,
+        );
         f.referenced.store(true, Ordering::Relaxed);
         map.insert(pid, fi as u32);
         // Take the latch before others can find the frame, so they wait until it is loaded.
@@ -254,7 +263,10 @@ impl BufferPool {
             f.pins.fetch_sub(1, Ordering::AcqRel);
             return Err(e);
         }
-        f.version.fetch_add(1, Ordering::AcqRel);
+        f.version.store(
+            self.versions.fetch_add(1, Ordering::Relaxed),
+            Ordering::Release,
+        );
         if !f.dirty.swap(true, Ordering::AcqRel) {
             self.dirty.fetch_add(1, Ordering::Relaxed);
         }
@@ -268,12 +280,21 @@ impl BufferPool {
     pub fn forget(&self, pid: PageId) {
         let map = self.shard(pid).lock();
         if let Some(&fi) = map.get(&pid) {
-            let f = &self.frames[fi as usize];
-            let _g = f.latch.read();
-            if f.dirty.swap(false, Ordering::AcqRel) {
+            // No latch: the page is unreachable, so nobody changes it any more.
+            if self.frames[fi as usize].dirty.swap(false, Ordering::AcqRel) {
                 self.dirty.fetch_sub(1, Ordering::Relaxed);
             }
         }
+    }
+
+    /// Pins the frame caching `pid`, if any, without loading anything. Shard locks are never
+    /// held while waiting for a latch (a latch holder may be waiting for the shard lock).
+    fn pin_cached(&self, pid: PageId) -> Option<&Frame> {
+        let map = self.shard(pid).lock();
+        let &fi = map.get(&pid)?;
+        let f = &self.frames[fi as usize];
+        f.pins.fetch_add(1, Ordering::AcqRel);
+        Some(f)
     }
 
     /// Copies every dirty page. The caller keeps writers out while this runs.
@@ -302,15 +323,21 @@ impl BufferPool {
     /// Marks pages clean whose frames were not changed since they were copied.
     pub(crate) fn mark_clean(&self, pages: &[DirtyPage]) {
         for p in pages {
-            let map = self.shard(p.pid).lock();
-            let Some(&fi) = map.get(&p.pid) else { continue };
-            let f = &self.frames[fi as usize];
-            let _g = f.latch.read();
-            if f.version.load(Ordering::Acquire) == p.version
-                && f.dirty.swap(false, Ordering::AcqRel)
+            let Some(f) = self.pin_cached(p.pid) else {
+                continue;
+            };
             {
-                self.dirty.fetch_sub(1, Ordering::Relaxed);
+                // The shared latch keeps the writer (who bumps the version under an exclusive
+                // latch) out between the comparison and the clearing.
+                let _g = f.latch.read();
+                if f.pid.load(Ordering::Acquire) == p.pid
+                    && f.version.load(Ordering::Acquire) == p.version
+                    && f.dirty.swap(false, Ordering::AcqRel)
+                {
+                    self.dirty.fetch_sub(1, Ordering::Relaxed);
+                }
             }
+            f.pins.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }

@@ -134,6 +134,12 @@ pub struct Faults {
     pub fail_sync: AtomicBool,
     /// Writes fail with ENOSPC once this many more bytes have been written (`u64::MAX`: never).
     pub space_left: AtomicU64,
+    /// After this many more writes the power is cut (`u64::MAX`: never): from then on writes
+    /// still change what the process reads back, but never reach the media, and syncs do
+    /// nothing. [`MemVfs::crash`] then shows the media as of that instant.
+    pub writes_until_power_cut: AtomicU64,
+    /// Set once the power cut has happened.
+    pub power_cut: AtomicBool,
 }
 
 impl Default for Faults {
@@ -141,7 +147,29 @@ impl Default for Faults {
         Faults {
             fail_sync: AtomicBool::new(false),
             space_left: AtomicU64::new(u64::MAX),
+            writes_until_power_cut: AtomicU64::new(u64::MAX),
+            power_cut: AtomicBool::new(false),
         }
+    }
+}
+
+impl Faults {
+    /// Counts one write towards the power cut; true once the power is off.
+    fn cut_power_now(&self) -> bool {
+        if self.power_cut.load(Ordering::SeqCst) {
+            return true;
+        }
+        let left = self.writes_until_power_cut.load(Ordering::SeqCst);
+        if left == u64::MAX {
+            return false;
+        }
+        if left == 0 {
+            self.power_cut.store(true, Ordering::SeqCst);
+            return true;
+        }
+        self.writes_until_power_cut
+            .store(left - 1, Ordering::SeqCst);
+        false
     }
 }
 
@@ -174,9 +202,15 @@ struct MemFile {
     track: bool,
 }
 
+/// Files removed after a power cut (still on the media), and files created after it (not).
+type AfterCut = (Vec<(PathBuf, Arc<MemFile>)>, Vec<PathBuf>);
+
 /// Files in memory; see the module documentation.
 pub struct MemVfs {
     files: Mutex<HashMap<PathBuf, Arc<MemFile>>>,
+    /// Directory changes after a power cut, which the media never saw: files removed since
+    /// (still on the media) and files created since (not on it).
+    after_cut: Mutex<AfterCut>,
     faults: Arc<Faults>,
     track: bool,
 }
@@ -186,6 +220,7 @@ impl MemVfs {
     pub fn new() -> Arc<MemVfs> {
         Arc::new(MemVfs {
             files: Mutex::new(HashMap::new()),
+            after_cut: Mutex::new((Vec::new(), Vec::new())),
             faults: Arc::new(Faults::default()),
             track: false,
         })
@@ -195,6 +230,7 @@ impl MemVfs {
     pub fn with_durability() -> Arc<MemVfs> {
         Arc::new(MemVfs {
             files: Mutex::new(HashMap::new()),
+            after_cut: Mutex::new((Vec::new(), Vec::new())),
             faults: Arc::new(Faults::default()),
             track: true,
         })
@@ -214,9 +250,14 @@ impl MemVfs {
             CrashMode::Scramble { seed } => Some(XorShift(seed | 1)),
         };
         let files = self.files.lock();
+        let after_cut = self.after_cut.lock();
         let faults = Arc::new(Faults::default());
         let mut out = HashMap::new();
-        for (path, file) in files.iter() {
+        let on_media = files
+            .iter()
+            .filter(|(p, _)| !after_cut.1.contains(p))
+            .chain(after_cut.0.iter().map(|(p, f)| (p, f)));
+        for (path, file) in on_media {
             let st = file.state.lock();
             let mut data = if self.track {
                 st.durable.clone()
@@ -259,6 +300,7 @@ impl MemVfs {
         }
         Arc::new(MemVfs {
             files: Mutex::new(out),
+            after_cut: Mutex::new((Vec::new(), Vec::new())),
             faults,
             track: self.track,
         })
@@ -308,11 +350,19 @@ impl Vfs for MemVfs {
             track: self.track,
         });
         files.insert(path.to_path_buf(), f.clone());
+        if self.faults.power_cut.load(Ordering::SeqCst) {
+            self.after_cut.lock().1.push(path.to_path_buf());
+        }
         Ok(f)
     }
     fn remove(&self, path: &Path) -> io::Result<()> {
         match self.files.lock().remove(path) {
-            Some(_) => Ok(()),
+            Some(f) => {
+                if self.faults.power_cut.load(Ordering::SeqCst) {
+                    self.after_cut.lock().0.push((path.to_path_buf(), f));
+                }
+                Ok(())
+            }
             None => Err(io::Error::new(io::ErrorKind::NotFound, "no such file")),
         }
     }
@@ -359,7 +409,7 @@ impl VFile for MemFile {
         }
         let mut st = self.state.lock();
         apply_write(&mut st.data, off, buf);
-        if self.track {
+        if self.track && !self.faults.cut_power_now() {
             st.pending.push(PendingOp::Write(off, buf.to_vec()));
         }
         Ok(())
@@ -368,7 +418,7 @@ impl VFile for MemFile {
         if self.faults.fail_sync.load(Ordering::SeqCst) {
             return Err(io::Error::from_raw_os_error(5));
         }
-        if self.track {
+        if self.track && !self.faults.power_cut.load(Ordering::SeqCst) {
             let mut st = self.state.lock();
             let pending = std::mem::take(&mut st.pending);
             for op in pending {
@@ -386,7 +436,7 @@ impl VFile for MemFile {
     fn set_len(&self, len: u64) -> io::Result<()> {
         let mut st = self.state.lock();
         st.data.resize(len as usize, 0);
-        if self.track {
+        if self.track && !self.faults.cut_power_now() {
             st.pending.push(PendingOp::SetLen(len));
         }
         Ok(())

@@ -135,14 +135,8 @@ impl Wal {
         };
         let mut lsn = from;
         let mut i = first;
-        while i < segs.len() {
+        loop {
             let start = segs[i];
-            if start > lsn {
-                return Err(StorageError::CorruptWal {
-                    lsn,
-                    reason: format!("gap in the log: next segment starts at {start}"),
-                });
-            }
             let path = dir.join(segment_name(start));
             let file = vfs.open(&path, false)?;
             let data = read_file(&*file)?;
@@ -157,29 +151,38 @@ impl Wal {
                 off += n;
                 lsn += n as u64;
             }
-            if off < data.len() {
-                // A torn tail, unless a later segment holds valid records.
-                for &later in &segs[i + 1..] {
-                    let f = vfs.open(&dir.join(segment_name(later)), false)?;
-                    let d = read_file(&*f)?;
-                    if parse_record(&d, 0, later).is_some() {
-                        return Err(StorageError::CorruptWal {
-                            lsn,
-                            reason: "invalid record before the end of the log".into(),
-                        });
-                    }
+            if off == data.len() && segs.get(i + 1) == Some(&lsn) {
+                i += 1;
+                continue;
+            }
+            // The end of the log. Segments are synced in order, so a later segment with a valid
+            // record means this one was complete: what stopped us is corruption.
+            for &later in &segs[i + 1..] {
+                let f = vfs.open(&dir.join(segment_name(later)), false)?;
+                let d = read_file(&*f)?;
+                if parse_record(&d, 0, later).is_some() {
+                    return Err(StorageError::CorruptWal {
+                        lsn,
+                        reason: format!(
+                            "the log breaks off here, but segment {later:016x} holds records"
+                        ),
+                    });
                 }
+            }
+            if off < data.len() {
                 tracing::warn!(lsn, "WAL ends in a torn record; discarding it");
                 rec.torn_at = Some(lsn);
                 file.set_len(off as u64)?;
                 file.sync().map_err(StorageError::from_sync)?;
+            }
+            if i + 1 < segs.len() {
+                rec.torn_at.get_or_insert(lsn);
                 for &later in &segs[i + 1..] {
                     vfs.remove(&dir.join(segment_name(later)))?;
                 }
                 vfs.sync_dir(dir)?;
-                break;
             }
-            i += 1;
+            break;
         }
         rec.end = lsn;
         Ok(rec)
