@@ -34,7 +34,7 @@ fn keys_in(n: u64) -> u64 {
 }
 
 fn value(base: u64, t: u64, n: u64, i: u64) -> Vec<u8> {
-    let len = if (n + i) % 23 == 0 {
+    let len = if (n + i).is_multiple_of(23) {
         20_000
     } else {
         1 + ((n * 31 + i * 7) % 900) as usize
@@ -45,7 +45,7 @@ fn value(base: u64, t: u64, n: u64, i: u64) -> Vec<u8> {
 
 /// Batch `n` of thread `t` deletes the keys of batch `n - 2` when `n % 3 == 0`.
 fn deletes_previous(n: u64) -> bool {
-    n >= 2 && n % 3 == 0
+    n >= 2 && n.is_multiple_of(3)
 }
 
 fn last_key(base: u64, t: u64) -> Vec<u8> {
@@ -169,10 +169,10 @@ fn crash_test_kills() {
                     continue;
                 };
                 let mut it = line[at + 4..].split_whitespace().map(|x| x.parse::<u64>());
-                if let (Some(Ok(t)), Some(Ok(n))) = (it.next(), it.next()) {
-                    if tx.send((t, n)).is_err() {
-                        break;
-                    }
+                if let (Some(Ok(t)), Some(Ok(n))) = (it.next(), it.next())
+                    && tx.send((t, n)).is_err()
+                {
+                    break;
                 }
             }
         });

@@ -28,7 +28,7 @@ fn open(vfs: &Arc<MemVfs>) -> Result<Db, StorageError> {
 fn batch(i: u64) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
     let mut ops = Vec::new();
     for j in 0..(1 + i % 5) {
-        let len = if (i + j) % 11 == 0 {
+        let len = if (i + j).is_multiple_of(11) {
             12_000
         } else {
             10 + ((i * 13 + j) % 400) as usize
