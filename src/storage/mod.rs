@@ -11,6 +11,24 @@
 //! - [`meta`]: the meta page, the free list and the double-write buffer.
 //! - [`db`]: the engine that ties them together: batches, checkpoints, recovery.
 //! - [`keycode`]: order-preserving encoding of typed keys, for the layers above.
+//!
+//! ```
+//! use isodb::storage::{Db, Durability, Options, WriteBatch};
+//! use std::ops::Bound;
+//!
+//! let db = Db::open_memory(Options::default())?;
+//! let accounts = db.create_tree("accounts")?;
+//! let mut batch = WriteBatch::new();
+//! batch.put("accounts", b"alice", b"100").put("accounts", b"bob", b"50");
+//! db.commit(batch, Durability::Sync)?; // atomic, and durable when it returns
+//! assert_eq!(accounts.get(b"bob")?.as_deref(), Some(&b"50"[..]));
+//! let names: Vec<Vec<u8>> = accounts
+//!     .range(Bound::Excluded(b"alice"), Bound::Unbounded, false)
+//!     .map(|e| e.map(|(k, _)| k))
+//!     .collect::<Result<_, _>>()?;
+//! assert_eq!(names, vec![b"bob".to_vec()]);
+//! # Ok::<(), isodb::storage::StorageError>(())
+//! ```
 
 pub mod batch;
 pub mod btree;
