@@ -20,6 +20,8 @@ const VALUE_LEN: usize = 100;
 const BATCH: usize = 1000;
 const COMMITS_1: usize = 400;
 const COMMITS_8: usize = 200;
+use redb::ReadableTable;
+
 const TABLE: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("t");
 
 #[derive(Default, Clone, Copy)]
