@@ -291,7 +291,8 @@ fn main() {
     let red = bench_redb(&dir("redb"), &keys, &order);
     eprintln!("running sqlite");
     let sql = bench_sqlite(&dir("sqlite"), &keys, &order);
-    let rows: [(&str, fn(&Figures) -> f64); 5] = [
+    type Row = (&'static str, fn(&Figures) -> f64);
+    let rows: [Row; 5] = [
         ("random inserts, batches of 1,000 (rows/s)", |f| f.insert),
         ("random point gets (gets/s)", |f| f.get),
         ("full scan (rows/s)", |f| f.scan),
