@@ -338,10 +338,8 @@ impl Inner {
         }
         let meta = match Meta::read(&*data) {
             Ok(m) => m,
-            Err(e) if data.len()? == 0 => {
-                let _ = e;
-                Self::initialize(&*data, &*dwb)?
-            }
+            // A new database: nothing was ever written in place.
+            Err(_) if data.len()? == 0 => Self::initialize(&*data, &*dwb)?,
             Err(e) => return Err(e),
         };
         let (free, freelist_pages) = meta::read_freelist(&*data, &meta)?;
@@ -452,6 +450,10 @@ impl Inner {
         if self.closed.load(Ordering::Acquire) {
             return Err(StorageError::Closed);
         }
+        self.check_not_poisoned()
+    }
+
+    fn check_not_poisoned(&self) -> Result<()> {
         if self.poisoned.load(Ordering::Acquire) {
             let why = self.poison.lock().clone().unwrap_or_default();
             return Err(StorageError::Poisoned(why));
@@ -678,7 +680,7 @@ impl Inner {
     fn checkpoint(&self) -> Result<()> {
         let job = {
             let mut w = self.writer.lock();
-            self.check_writable_for_checkpoint()?;
+            self.check_not_poisoned()?;
             let Some(job) = self.begin_checkpoint(&mut w, self.wal.end_lsn()) else {
                 return Ok(());
             };
@@ -693,14 +695,6 @@ impl Inner {
             Some(job) => self.finish_checkpoint(job),
             None => Ok(()),
         }
-    }
-
-    fn check_writable_for_checkpoint(&self) -> Result<()> {
-        if self.poisoned.load(Ordering::Acquire) {
-            let why = self.poison.lock().clone().unwrap_or_default();
-            return Err(StorageError::Poisoned(why));
-        }
-        Ok(())
     }
 
     /// Copies what the checkpoint will write. Runs under the writer lock, so the copies are a
