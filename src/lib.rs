@@ -9,3 +9,4 @@
 //! The transaction, SQL, catalog and server layers build on it (see `docs/`).
 
 pub mod storage;
+pub mod txn;

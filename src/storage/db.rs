@@ -273,6 +273,17 @@ impl Db {
         self.inner.commit(&batch, durability)
     }
 
+    /// Makes every batch committed so far durable (sharing the fsync with concurrent callers):
+    /// `commit(batch, Durability::Async)` followed by `sync()` is `commit(batch, Sync)`, but
+    /// lets a caller order commits under its own lock and wait for durability outside it.
+    pub fn sync(&self) -> Result<()> {
+        let end = self.inner.wal.end_lsn();
+        self.inner
+            .wal
+            .flush(end)
+            .inspect_err(|e| self.inner.poison_with(e))
+    }
+
     /// Writes every change to the data file now, and lets old WAL segments go.
     pub fn checkpoint(&self) -> Result<()> {
         self.inner.checkpoint()

@@ -1,0 +1,452 @@
+//! A transaction: reads through its snapshot, writes into its write set under row locks,
+//! savepoints, commit and rollback.
+//!
+//! - **Reads** look in the write set first (a transaction sees its own writes), then at the
+//!   newest stored version at or below the snapshot. They take no locks, so readers never block
+//!   writers and writers never block readers.
+//! - **Writes** first take the row's exclusive lock, held to the end of the transaction (so
+//!   two writers of one row serialise: no dirty writes). Holding it, the writer looks at the
+//!   row's newest committed version. Under snapshot isolation, a version newer than the snapshot
+//!   means a concurrent transaction updated the row first: 40001 (first-updater-wins). Under
+//!   read committed the caller gets the newest committed value to re-check its condition
+//!   against and goes on (PostgreSQL's behaviour, which allows lost updates).
+//! - **Snapshots**: snapshot isolation takes one at the first read or write and keeps it;
+//!   read committed takes a new one at each statement ([`Transaction::statement`]).
+//! - **Commit** writes the whole write set as versions in one atomic batch (see the manager);
+//!   rollback just forgets it. Nothing uncommitted is ever stored, so a crash aborts every
+//!   transaction in flight without any undo.
+
+use super::error::{Result, TxnError};
+use super::lock_manager::{CancelToken, LockError, LockMode, Resource};
+use super::manager::Shared;
+use super::mvcc::{self, SnapshotScan, Ts};
+use crate::storage::Durability;
+use std::collections::BTreeMap;
+use std::collections::btree_map;
+use std::ops::Bound;
+use std::sync::Arc;
+
+/// How a transaction is isolated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IsolationLevel {
+    /// A new snapshot per statement; row locks for writers.
+    ReadCommitted,
+    /// One snapshot per transaction; first-updater-wins (REPEATABLE READ, SNAPSHOT).
+    Snapshot,
+}
+
+impl IsolationLevel {
+    /// PostgreSQL's name for the level.
+    pub fn name(self) -> &'static str {
+        match self {
+            IsolationLevel::ReadCommitted => "read committed",
+            IsolationLevel::Snapshot => "repeatable read",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Active,
+    Done,
+}
+
+type WriteKey = (String, Vec<u8>);
+
+/// See the module documentation. Dropping an active transaction rolls it back.
+pub struct Transaction {
+    shared: Arc<Shared>,
+    id: u64,
+    level: IsolationLevel,
+    read_only: bool,
+    snapshot: Option<Ts>,
+    writes: BTreeMap<WriteKey, Option<Vec<u8>>>,
+    /// For savepoints: each write's previous write-set entry (`None`: there was none).
+    undo: Vec<(WriteKey, Option<Option<Vec<u8>>>)>,
+    savepoints: Vec<(String, usize)>,
+    locked: std::collections::HashSet<WriteKey>,
+    cancel: CancelToken,
+    durability: Durability,
+    state: State,
+}
+
+impl Transaction {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        id: u64,
+        level: IsolationLevel,
+        read_only: bool,
+        cancel: CancelToken,
+    ) -> Transaction {
+        Transaction {
+            shared,
+            id,
+            level,
+            read_only,
+            snapshot: None,
+            writes: BTreeMap::new(),
+            undo: Vec::new(),
+            savepoints: Vec::new(),
+            locked: Default::default(),
+            cancel,
+            durability: Durability::Sync,
+            state: State::Active,
+        }
+    }
+
+    /// The transaction's id.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Its isolation level.
+    pub fn level(&self) -> IsolationLevel {
+        self.level
+    }
+
+    /// A token that cancels this transaction's lock waits from another thread.
+    pub fn cancel_token(&self) -> CancelToken {
+        self.cancel.clone()
+    }
+
+    /// Whether the commit waits for durability (`synchronous_commit`); default yes.
+    pub fn set_durability(&mut self, d: Durability) {
+        self.durability = d;
+    }
+
+    fn check_active(&self) -> Result<()> {
+        match self.state {
+            State::Active => Ok(()),
+            State::Done => Err(TxnError::NotActive),
+        }
+    }
+
+    fn snapshot(&mut self) -> Ts {
+        match self.snapshot {
+            Some(s) => s,
+            None => {
+                let s = self.shared.take_snapshot();
+                self.snapshot = Some(s);
+                if let Some(info) = self.shared.active.lock().get_mut(&self.id) {
+                    info.snapshot = Some(s);
+                }
+                s
+            }
+        }
+    }
+
+    /// Marks the start of a statement: read committed takes a fresh snapshot.
+    pub fn statement(&mut self) -> Result<()> {
+        self.check_active()?;
+        if self.level == IsolationLevel::ReadCommitted
+            && let Some(old) = self.snapshot.take()
+        {
+            self.shared.release_snapshot(old);
+        }
+        Ok(())
+    }
+
+    /// The value of `key` in `table` as this transaction sees it.
+    pub fn get(&mut self, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.check_active()?;
+        if let Some(v) = self.writes.get(&(table.to_string(), key.to_vec())) {
+            return Ok(v.clone());
+        }
+        let snap = self.snapshot();
+        let tree = self.shared.tree(table)?;
+        Ok(mvcc::read_at(&tree, key, snap)?.flatten())
+    }
+
+    /// The rows of `table` between the bounds as this transaction sees them, in key order (or
+    /// reverse key order).
+    pub fn scan(
+        &mut self,
+        table: &str,
+        lo: Bound<&[u8]>,
+        hi: Bound<&[u8]>,
+        reverse: bool,
+    ) -> Result<TxnScan> {
+        self.check_active()?;
+        let snap = self.snapshot();
+        let tree = self.shared.tree(table)?;
+        let key_of = |b: Bound<&[u8]>| match b {
+            Bound::Included(k) => Bound::Included((table.to_string(), k.to_vec())),
+            Bound::Excluded(k) => Bound::Excluded((table.to_string(), k.to_vec())),
+            Bound::Unbounded => Bound::Unbounded,
+        };
+        let (wlo, whi) = match (key_of(lo), key_of(hi)) {
+            (Bound::Unbounded, h) => (Bound::Included((table.to_string(), Vec::new())), h),
+            (l, h) => (l, h),
+        };
+        let whi = match whi {
+            Bound::Unbounded => Bound::Excluded((format!("{table}\0"), Vec::new())),
+            h => h,
+        };
+        let mut own: Vec<(Vec<u8>, Option<Vec<u8>>)> = match (&wlo, &whi) {
+            (l, h) if range_is_empty(l, h) => Vec::new(),
+            _ => range_of(&self.writes, wlo, whi)
+                .map(|((_, k), v)| (k.clone(), v.clone()))
+                .collect(),
+        };
+        if !reverse {
+            own.reverse();
+        }
+        Ok(TxnScan {
+            stored: SnapshotScan::new(&tree, lo, hi, reverse, snap),
+            next_stored: None,
+            own,
+            reverse,
+        })
+    }
+
+    /// Locks a row for writing and returns its newest committed value (or this transaction's
+    /// own write). Under snapshot isolation, fails with 40001 if a transaction the snapshot does
+    /// not see committed a version of the row.
+    pub fn lock_row(&mut self, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.check_active()?;
+        if self.read_only {
+            return Err(TxnError::ReadOnly("UPDATE"));
+        }
+        let wk = (table.to_string(), key.to_vec());
+        if let Some(v) = self.writes.get(&wk) {
+            return Ok(v.clone());
+        }
+        let snap = self.snapshot();
+        if !self.locked.contains(&wk) {
+            let res = Resource {
+                space: table_space(table),
+                key: wk.1.clone(),
+            };
+            self.shared
+                .locks
+                .acquire(
+                    self.id,
+                    &res,
+                    LockMode::Exclusive,
+                    &self.shared.opts.locks,
+                    &self.cancel,
+                )
+                .map_err(|e| lock_error(e, table))?;
+            self.locked.insert(wk.clone());
+        }
+        let tree = self.shared.tree(table)?;
+        let newest = mvcc::newest(&tree, key)?;
+        match newest {
+            Some((ts, _)) if ts > snap && self.level == IsolationLevel::Snapshot => {
+                Err(TxnError::SerializationFailure {
+                    detail: format!(
+                        "first-updater-wins: transaction {} committed a new version of a row of \"{table}\" \
+                         (key {}) after transaction {}'s snapshot {snap} was taken",
+                        ts,
+                        show_key(key),
+                        self.id
+                    ),
+                })
+            }
+            Some((_, v)) => Ok(v),
+            None => Ok(None),
+        }
+    }
+
+    fn write(
+        &mut self,
+        table: &str,
+        key: &[u8],
+        value: Option<Vec<u8>>,
+        what: &'static str,
+    ) -> Result<()> {
+        if self.read_only {
+            return Err(TxnError::ReadOnly(what));
+        }
+        self.lock_row(table, key)?;
+        let wk = (table.to_string(), key.to_vec());
+        let prev = self.writes.insert(wk.clone(), value);
+        if !self.savepoints.is_empty() {
+            self.undo.push((wk, prev));
+        }
+        Ok(())
+    }
+
+    /// Sets a row (insert or update).
+    pub fn put(&mut self, table: &str, key: &[u8], value: &[u8]) -> Result<()> {
+        self.write(table, key, Some(value.to_vec()), "UPDATE")
+    }
+
+    /// Deletes a row.
+    pub fn delete(&mut self, table: &str, key: &[u8]) -> Result<()> {
+        self.write(table, key, None, "DELETE")
+    }
+
+    /// Sets a savepoint (a later one of the same name hides an earlier one).
+    pub fn savepoint(&mut self, name: &str) -> Result<()> {
+        self.check_active()?;
+        self.savepoints.push((name.to_string(), self.undo.len()));
+        Ok(())
+    }
+
+    fn find_savepoint(&self, name: &str) -> Result<usize> {
+        self.savepoints
+            .iter()
+            .rposition(|(n, _)| n == name)
+            .ok_or_else(|| TxnError::NoSuchSavepoint(name.to_string()))
+    }
+
+    /// Undoes every write since the savepoint, which stays set. Row locks taken since are kept
+    /// until the transaction ends.
+    pub fn rollback_to(&mut self, name: &str) -> Result<()> {
+        self.check_active()?;
+        let i = self.find_savepoint(name)?;
+        let mark = self.savepoints[i].1;
+        self.savepoints.truncate(i + 1);
+        while self.undo.len() > mark {
+            if let Some((wk, prev)) = self.undo.pop() {
+                match prev {
+                    Some(v) => self.writes.insert(wk, v),
+                    None => self.writes.remove(&wk),
+                };
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets a savepoint (and the ones after it), keeping the writes.
+    pub fn release(&mut self, name: &str) -> Result<()> {
+        self.check_active()?;
+        let i = self.find_savepoint(name)?;
+        self.savepoints.truncate(i);
+        if self.savepoints.is_empty() {
+            self.undo.clear();
+        }
+        Ok(())
+    }
+
+    /// Commits: the writes become visible to later snapshots at once, and durable (unless the
+    /// transaction asked for asynchronous commit).
+    pub fn commit(mut self) -> Result<()> {
+        self.check_active()?;
+        let res = if self.writes.is_empty() {
+            Ok(())
+        } else {
+            self.shared
+                .commit_writes(&self.writes, self.durability)
+                .map(|_| ())
+        };
+        self.finish();
+        res
+    }
+
+    /// Rolls back: the writes are forgotten.
+    pub fn rollback(mut self) {
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        if self.state == State::Done {
+            return;
+        }
+        self.state = State::Done;
+        self.shared.locks.release_all(self.id);
+        if let Some(s) = self.snapshot.take() {
+            self.shared.release_snapshot(s);
+        }
+        self.shared.active.lock().remove(&self.id);
+        self.writes.clear();
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+fn range_is_empty(lo: &Bound<WriteKey>, hi: &Bound<WriteKey>) -> bool {
+    match (lo, hi) {
+        (Bound::Included(l) | Bound::Excluded(l), Bound::Included(h) | Bound::Excluded(h)) => {
+            l > h
+                || (l == h
+                    && !(matches!(lo, Bound::Included(_)) && matches!(hi, Bound::Included(_))))
+        }
+        _ => false,
+    }
+}
+
+fn range_of(
+    writes: &BTreeMap<WriteKey, Option<Vec<u8>>>,
+    lo: Bound<WriteKey>,
+    hi: Bound<WriteKey>,
+) -> btree_map::Range<'_, WriteKey, Option<Vec<u8>>> {
+    writes.range((lo, hi))
+}
+
+/// Lock-table space of a table: a hash of its name.
+fn table_space(table: &str) -> u32 {
+    table.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ b as u32).wrapping_mul(0x0100_0193)
+    })
+}
+
+fn show_key(key: &[u8]) -> String {
+    match std::str::from_utf8(key) {
+        Ok(s) if s.chars().all(|c| !c.is_control()) => format!("'{s}'"),
+        _ => key.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+    }
+}
+
+fn lock_error(e: LockError, table: &str) -> TxnError {
+    match e {
+        LockError::Deadlock { cycle_text, .. } => TxnError::Deadlock {
+            detail: format!("{cycle_text} (row locks of \"{table}\")"),
+        },
+        LockError::Timeout => TxnError::LockTimeout,
+        LockError::Cancelled => TxnError::Cancelled,
+    }
+}
+
+/// A scan through a transaction: stored rows at its snapshot merged with its own writes.
+pub struct TxnScan {
+    stored: SnapshotScan,
+    next_stored: Option<(Vec<u8>, Vec<u8>)>,
+    /// Own writes in the range, next one last.
+    own: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    reverse: bool,
+}
+
+impl TxnScan {
+    /// The next row.
+    pub fn next_row(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        loop {
+            if self.next_stored.is_none() {
+                self.next_stored = self.stored.next_row()?;
+            }
+            let take_own = match (&self.next_stored, self.own.last()) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some((sk, _)), Some((ok, _))) => {
+                    if ok == sk {
+                        // Our write replaces the stored row.
+                        self.next_stored = None;
+                        true
+                    } else {
+                        (ok < sk) != self.reverse
+                    }
+                }
+            };
+            if take_own {
+                let (k, v) = self.own.pop().unwrap_or_default();
+                match v {
+                    Some(v) => return Ok(Some((k, v))),
+                    None => continue,
+                }
+            }
+            return Ok(self.next_stored.take());
+        }
+    }
+}
+
+impl Iterator for TxnScan {
+    type Item = Result<(Vec<u8>, Vec<u8>)>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_row().transpose()
+    }
+}
