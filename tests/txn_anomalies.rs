@@ -112,6 +112,32 @@ fn g0_dirty_write() {
     }
 }
 
+/// Dirty read (P1): an uncommitted write is invisible to others, before and after it commits
+/// (until the reader's next snapshot under read committed).
+#[test]
+fn dirty_read() {
+    for level in [RC, SI] {
+        let m = setup();
+        let mut t1 = m.begin(level, false);
+        let mut t2 = m.begin(level, false);
+        put(&mut t1, b"1", "11");
+        assert_eq!(
+            get(&mut t1, b"1").as_deref(),
+            Some("11"),
+            "a transaction sees its own write"
+        );
+        assert_eq!(get(&mut t2, b"1").as_deref(), Some("10"));
+        let mut t3 = m.begin(level, false);
+        assert_eq!(get(&mut t3, b"1").as_deref(), Some("10"));
+        t1.commit().unwrap();
+        let want = if level == RC { "11" } else { "10" };
+        assert_eq!(get(&mut t2, b"1").as_deref(), Some(want));
+        t2.commit().unwrap();
+        t3.commit().unwrap();
+        assert_eq!(final_state(&m), state(&[("1", "11"), ("2", "20")]));
+    }
+}
+
 /// G1a, aborted read: nobody sees the writes of a transaction that rolls back.
 #[test]
 fn g1a_aborted_read() {
