@@ -4,6 +4,8 @@
 //!   so there is no global lock on the hit path.
 //! - **Pinning**: a frame in use is pinned (a counter); [`PageRef`] and [`PageMut`] are guards
 //!   that hold a pin and the frame's latch (shared or exclusive) and release both on drop.
+//! - **Frames are sized lazily**: a frame's buffer is allocated when it is first claimed, so an
+//!   idle or half-used pool costs only the memory of the pages it holds.
 //! - **Eviction** is a clock sweep over unpinned, clean frames. Dirty frames are never evicted:
 //!   the data file holds exactly the last checkpoint (see `docs/wal-and-recovery.md`), so a
 //!   dirty page may reach the file only through a checkpoint, which first makes the WAL durable
@@ -27,7 +29,8 @@ const NO_PAGE: u64 = u64::MAX;
 const SHARDS: usize = 64;
 
 struct Frame {
-    latch: RwLock<Box<PageBuf>>,
+    /// The page bytes; empty until the frame is first used, so an idle pool costs no memory.
+    latch: RwLock<Vec<u8>>,
     pid: AtomicU64,
     pins: AtomicU32,
     dirty: AtomicBool,
@@ -64,7 +67,6 @@ pub(crate) struct DirtyPage {
 }
 
 fn new_buf() -> Box<PageBuf> {
-    // A zeroed allocation, so frames that are never used cost no resident memory.
     vec![0u8; PAGE_SIZE]
         .into_boxed_slice()
         .try_into()
@@ -78,7 +80,7 @@ impl BufferPool {
         BufferPool {
             frames: (0..frames)
                 .map(|_| Frame {
-                    latch: RwLock::new(new_buf()),
+                    latch: RwLock::new(Vec::new()),
                     pid: AtomicU64::new(NO_PAGE),
                     pins: AtomicU32::new(0),
                     dirty: AtomicBool::new(false),
@@ -136,12 +138,15 @@ impl BufferPool {
         // Take the latch before others can find the frame, so they wait until it is loaded.
         let mut g = f.latch.write();
         drop(map);
+        if g.len() != PAGE_SIZE {
+            g.resize(PAGE_SIZE, 0);
+        }
         let res = if load {
             read_exact_at(&*self.file, &mut g[..], pid * PAGE_SIZE as u64)
                 .map_err(|e| {
                     page::corrupt(pid, &format!("cannot read page beyond end of file ({e})"))
                 })
-                .and_then(|()| page::verify(&g, pid))
+                .and_then(|()| page::verify(as_page(&g), pid))
         } else {
             g.fill(0);
             Ok(())
@@ -342,16 +347,20 @@ impl BufferPool {
     }
 }
 
+fn as_page(v: &[u8]) -> &PageBuf {
+    <&PageBuf>::try_from(v).unwrap_or(&EMPTY)
+}
+
 /// A pinned page latched shared.
 pub struct PageRef<'a> {
     frame: &'a Frame,
-    guard: Option<RwLockReadGuard<'a, Box<PageBuf>>>,
+    guard: Option<RwLockReadGuard<'a, Vec<u8>>>,
 }
 
 impl Deref for PageRef<'_> {
     type Target = PageBuf;
     fn deref(&self) -> &PageBuf {
-        self.guard.as_ref().map(|g| &***g).unwrap_or(&EMPTY)
+        self.guard.as_ref().map(|g| as_page(g)).unwrap_or(&EMPTY)
     }
 }
 
@@ -368,7 +377,7 @@ static EMPTY: PageBuf = [0u8; PAGE_SIZE];
 /// A pinned page latched exclusively (and so dirty).
 pub struct PageMut<'a> {
     frame: &'a Frame,
-    guard: Option<RwLockWriteGuard<'a, Box<PageBuf>>>,
+    guard: Option<RwLockWriteGuard<'a, Vec<u8>>>,
 }
 
 impl PageMut<'_> {
@@ -381,14 +390,18 @@ impl PageMut<'_> {
 impl Deref for PageMut<'_> {
     type Target = PageBuf;
     fn deref(&self) -> &PageBuf {
-        self.guard.as_ref().map(|g| &***g).unwrap_or(&EMPTY)
+        self.guard.as_ref().map(|g| as_page(g)).unwrap_or(&EMPTY)
     }
 }
 
 impl DerefMut for PageMut<'_> {
     fn deref_mut(&mut self) -> &mut PageBuf {
-        match self.guard.as_mut() {
-            Some(g) => g,
+        match self
+            .guard
+            .as_mut()
+            .and_then(|g| <&mut PageBuf>::try_from(g.as_mut_slice()).ok())
+        {
+            Some(p) => p,
             None => unreachable_guard(),
         }
     }
@@ -396,7 +409,8 @@ impl DerefMut for PageMut<'_> {
 
 #[cold]
 fn unreachable_guard() -> ! {
-    // The guard is only taken in Drop, so this cannot run; there is no safe value to return.
+    // A latched frame always holds a full page (it is sized when first claimed) and the guard
+    // is only taken in Drop, so this cannot run; there is no safe value to return.
     std::process::abort()
 }
 
