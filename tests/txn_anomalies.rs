@@ -415,7 +415,17 @@ fn savepoints() {
 #[test]
 fn deadlock_is_detected_with_a_detail() {
     for level in [RC, SI] {
-        let m = setup();
+        // A long deadlock_timeout: the periodic recheck cannot fire during the test, so the
+        // cycle must be found when T2's wait begins, and T2 (whose wait closes it) is the victim.
+        let db = Db::open_memory(Options::default()).unwrap();
+        let mut opts = TxnOptions::default();
+        opts.locks.deadlock_timeout = Duration::from_secs(10);
+        let m = TxnManager::new(db, opts).unwrap();
+        m.create_table("t").unwrap();
+        let mut t0 = m.begin(RC, false);
+        t0.put("t", b"1", b"10").unwrap();
+        t0.put("t", b"2", b"20").unwrap();
+        t0.commit().unwrap();
         let mut t1 = m.begin(level, false);
         let mut t2 = m.begin(level, false);
         put(&mut t1, b"1", "11");
