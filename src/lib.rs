@@ -8,5 +8,6 @@
 //!
 //! The transaction, SQL, catalog and server layers build on it (see `docs/`).
 
+pub mod sql;
 pub mod storage;
 pub mod txn;
