@@ -214,3 +214,16 @@ impl SqlError {
         )
     }
 }
+
+impl From<crate::txn::TxnError> for SqlError {
+    fn from(e: crate::txn::TxnError) -> Self {
+        let mut out = SqlError::new(e.sqlstate(), e.to_string());
+        if let Some(d) = e.detail() {
+            out = out.with_detail(d);
+        }
+        if matches!(e, crate::txn::TxnError::SerializationFailure { .. }) {
+            out = out.with_hint("The transaction might succeed if retried.");
+        }
+        out
+    }
+}

@@ -575,6 +575,9 @@ impl Inner {
 
     /// Applies an encoded batch whose WAL record starts at `lsn`.
     fn apply(&self, w: &mut WriterState, payload: &[u8], lsn: u64, replay: bool) -> Result<()> {
+        // Batches mostly write one tree: remember the last one looked up (tree creation and
+        // drops clear it).
+        let mut last_tree: Option<(&str, PageId)> = None;
         for op in OpIter::new(payload, lsn) {
             let op = op?;
             // Keep room in the pool: checkpoint first if dirty pages crowd it. The checkpoint
@@ -598,34 +601,29 @@ impl Inner {
             };
             match op {
                 Op::Put { tree, key, value } => {
-                    let info = self
-                        .trees
-                        .read()
-                        .get(tree)
-                        .cloned()
+                    let root = self
+                        .root_of(tree, &mut last_tree)
                         .ok_or_else(|| missing(tree))?;
-                    let mut tw = TreeWriter {
+                    TreeWriter {
                         pool: &self.pool,
                         alloc: &mut *w,
                         lsn,
-                    };
-                    tw.put(info.root, key, value)?;
+                    }
+                    .put(root, key, value)?;
                 }
                 Op::Delete { tree, key } => {
-                    let info = self
-                        .trees
-                        .read()
-                        .get(tree)
-                        .cloned()
+                    let root = self
+                        .root_of(tree, &mut last_tree)
                         .ok_or_else(|| missing(tree))?;
-                    let mut tw = TreeWriter {
+                    TreeWriter {
                         pool: &self.pool,
                         alloc: &mut *w,
                         lsn,
-                    };
-                    tw.delete(info.root, key)?;
+                    }
+                    .delete(root, key)?;
                 }
                 Op::CreateTree { tree } => {
+                    last_tree = None;
                     if self.trees.read().contains_key(tree) {
                         if replay {
                             continue;
@@ -649,6 +647,7 @@ impl Inner {
                     );
                 }
                 Op::DropTree { tree } => {
+                    last_tree = None;
                     let Some(info) = self.trees.read().get(tree).cloned() else {
                         if replay {
                             continue;
@@ -668,6 +667,18 @@ impl Inner {
             w.release_pending(&self.pool);
         }
         Ok(())
+    }
+
+    /// The root of a tree, through the caller's one-entry cache.
+    fn root_of<'p>(&self, tree: &'p str, last: &mut Option<(&'p str, PageId)>) -> Option<PageId> {
+        if let Some((name, root)) = *last
+            && name == tree
+        {
+            return Some(root);
+        }
+        let root = self.trees.read().get(tree)?.root;
+        *last = Some((tree, root));
+        Some(root)
     }
 
     fn checkpoint_due(&self) -> bool {
