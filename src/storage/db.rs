@@ -840,15 +840,15 @@ impl Inner {
             let w = self.writer.lock();
             (w.page_count, w.free.len() as u64)
         };
-        let c = &self.pool.counters;
+        let c = self.pool.counters();
         Stats {
             pages,
             free_pages,
             dirty_pages: self.pool.dirty_count() as u64,
             pool_frames: self.pool.capacity() as u64,
-            buffer_hits: c.hits.load(Ordering::Relaxed),
-            buffer_misses: c.misses.load(Ordering::Relaxed),
-            evictions: c.evictions.load(Ordering::Relaxed),
+            buffer_hits: c.hits,
+            buffer_misses: c.misses,
+            evictions: c.evictions,
             wal_bytes: self.wal.appended_bytes(),
             wal_retained_bytes: self.wal.retained_bytes(),
             durable_lsn: self.wal.durable_lsn(),

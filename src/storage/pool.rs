@@ -39,24 +39,33 @@ struct Frame {
     version: AtomicU64,
 }
 
+/// One shard of the page table, with its share of the hit and miss counts (counted under the
+/// shard's lock: a pool-wide atomic counter would be one contended cache line for all readers).
+#[derive(Default)]
+struct Shard {
+    table: HashMap<PageId, u32>,
+    hits: u64,
+    misses: u64,
+}
+
 /// Counters of pool activity.
 #[derive(Debug, Default)]
 pub struct PoolCounters {
-    pub hits: AtomicU64,
-    pub misses: AtomicU64,
-    pub evictions: AtomicU64,
+    pub hits: u64,
+    pub misses: u64,
+    pub evictions: u64,
 }
 
 /// See the module documentation.
 pub struct BufferPool {
     frames: Box<[Frame]>,
-    shards: Box<[Mutex<HashMap<PageId, u32>>]>,
+    shards: Box<[Mutex<Shard>]>,
     hand: AtomicUsize,
     dirty: AtomicUsize,
     /// Source of frame versions; unique across frames, so a version names one frame's state.
     versions: AtomicU64,
     file: Arc<dyn VFile>,
-    pub(crate) counters: PoolCounters,
+    evictions: AtomicU64,
 }
 
 /// A page copied out of the pool by a checkpoint.
@@ -89,12 +98,12 @@ impl BufferPool {
                     version: AtomicU64::new(0),
                 })
                 .collect(),
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             hand: AtomicUsize::new(0),
             dirty: AtomicUsize::new(0),
             versions: AtomicU64::new(1),
             file,
-            counters: PoolCounters::default(),
+            evictions: AtomicU64::new(0),
         }
     }
 
@@ -108,24 +117,39 @@ impl BufferPool {
         self.dirty.load(Ordering::Relaxed)
     }
 
-    fn shard(&self, pid: PageId) -> &Mutex<HashMap<PageId, u32>> {
+    /// Hits, misses and evictions so far.
+    pub fn counters(&self) -> PoolCounters {
+        let mut c = PoolCounters {
+            evictions: self.evictions.load(Ordering::Relaxed),
+            ..PoolCounters::default()
+        };
+        for s in self.shards.iter() {
+            let s = s.lock();
+            c.hits += s.hits;
+            c.misses += s.misses;
+        }
+        c
+    }
+
+    fn shard(&self, pid: PageId) -> &Mutex<Shard> {
         &self.shards[(pid as usize) % SHARDS]
     }
 
     /// Pins the frame holding `pid`, reading it from the file if `load` (else zero-filling it).
     fn pin(&self, pid: PageId, load: bool) -> Result<&Frame> {
         let shard_idx = (pid as usize) % SHARDS;
-        let mut map = self.shards[shard_idx].lock();
-        if let Some(&fi) = map.get(&pid) {
+        let mut shard = self.shards[shard_idx].lock();
+        if let Some(&fi) = shard.table.get(&pid) {
             let f = &self.frames[fi as usize];
             f.pins.fetch_add(1, Ordering::AcqRel);
             f.referenced.store(true, Ordering::Relaxed);
-            self.counters.hits.fetch_add(1, Ordering::Relaxed);
-            drop(map);
+            shard.hits += 1;
+            drop(shard);
             return Ok(f);
         }
-        self.counters.misses.fetch_add(1, Ordering::Relaxed);
-        let fi = self.find_victim(shard_idx, &mut map)?;
+        shard.misses += 1;
+        let map = &mut shard.table;
+        let fi = self.find_victim(shard_idx, map)?;
         let f = &self.frames[fi];
         f.pid.store(pid, Ordering::Release);
         f.loaded.store(false, Ordering::Release);
@@ -137,7 +161,7 @@ impl BufferPool {
         map.insert(pid, fi as u32);
         // Take the latch before others can find the frame, so they wait until it is loaded.
         let mut g = f.latch.write();
-        drop(map);
+        drop(shard);
         if g.len() != PAGE_SIZE {
             g.resize(PAGE_SIZE, 0);
         }
@@ -159,8 +183,7 @@ impl BufferPool {
             }
             Err(e) => {
                 drop(g);
-                let mut map = self.shard(pid).lock();
-                map.remove(&pid);
+                self.shard(pid).lock().table.remove(&pid);
                 f.pid.store(NO_PAGE, Ordering::Release);
                 f.pins.fetch_sub(1, Ordering::AcqRel);
                 Err(e)
@@ -210,12 +233,12 @@ impl BufferPool {
             let claimed = if os == cur {
                 claim(cur_map)
             } else if let Some(mut m) = self.shards[os].try_lock() {
-                claim(&mut m)
+                claim(&mut m.table)
             } else {
                 false
             };
             if claimed {
-                self.counters.evictions.fetch_add(1, Ordering::Relaxed);
+                self.evictions.fetch_add(1, Ordering::Relaxed);
                 return Ok(i);
             }
         }
@@ -284,7 +307,7 @@ impl BufferPool {
     /// Drops a freed page's pending changes so no checkpoint writes it.
     pub fn forget(&self, pid: PageId) {
         let map = self.shard(pid).lock();
-        if let Some(&fi) = map.get(&pid) {
+        if let Some(&fi) = map.table.get(&pid) {
             // No latch: the page is unreachable, so nobody changes it any more.
             if self.frames[fi as usize].dirty.swap(false, Ordering::AcqRel) {
                 self.dirty.fetch_sub(1, Ordering::Relaxed);
@@ -296,7 +319,7 @@ impl BufferPool {
     /// held while waiting for a latch (a latch holder may be waiting for the shard lock).
     fn pin_cached(&self, pid: PageId) -> Option<&Frame> {
         let map = self.shard(pid).lock();
-        let &fi = map.get(&pid)?;
+        let &fi = map.table.get(&pid)?;
         let f = &self.frames[fi as usize];
         f.pins.fetch_add(1, Ordering::AcqRel);
         Some(f)
