@@ -107,11 +107,7 @@ fn storage_bounds(lo: Bound<&[u8]>, hi: Bound<&[u8]>) -> (Bound<Vec<u8>>, Bound<
 }
 
 fn as_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
-    match b {
-        Bound::Included(k) => Bound::Included(k),
-        Bound::Excluded(k) => Bound::Excluded(k),
-        Bound::Unbounded => Bound::Unbounded,
-    }
+    b.as_ref().map(Vec::as_slice)
 }
 
 /// The newest version of `key` at or below `snapshot`: `None` if there is none; `Some(None)` if

@@ -138,8 +138,9 @@ fn check_float(r: f64, a: f64, b: f64, op: Op) -> Result<f64, SqlError> {
     Ok(r)
 }
 
-fn float_op(a: f64, b: f64, op: Op) -> Result<f64, SqlError> {
-    let r = match op {
+/// One float operation, before the range checks.
+fn raw_float_op(a: f64, b: f64, op: Op) -> Result<f64, SqlError> {
+    Ok(match op {
         Op::Add => a + b,
         Op::Sub => a - b,
         Op::Mul => a * b,
@@ -150,23 +151,18 @@ fn float_op(a: f64, b: f64, op: Op) -> Result<f64, SqlError> {
             a / b
         }
         Op::Rem => f64::NAN,
-    };
-    check_float(r, a, b, op)
+    })
+}
+
+fn float_op(a: f64, b: f64, op: Op) -> Result<f64, SqlError> {
+    check_float(raw_float_op(a, b, op)?, a, b, op)
 }
 
 fn float4_op(a: f32, b: f32, op: Op) -> Result<Value, SqlError> {
-    let r = match op {
-        Op::Add => a + b,
-        Op::Sub => a - b,
-        Op::Mul => a * b,
-        Op::Div => {
-            if b == 0.0 && !a.is_nan() {
-                return Err(SqlError::division_by_zero());
-            }
-            a / b
-        }
-        Op::Rem => f32::NAN,
-    };
+    // One f64 operation rounded to f32 is the correctly rounded f32 result (f64 carries more
+    // than twice f32's precision), so float4 shares float8's arithmetic; the range checks look
+    // at the f32 result.
+    let r = raw_float_op(a as f64, b as f64, op)? as f32;
     check_float(r as f64, a as f64, b as f64, op)?;
     Ok(Value::Float4(r))
 }

@@ -147,16 +147,25 @@ fn layout(digits: &str, exp: i32, neg: bool, fixed_max_exp: i32) -> String {
     format_shortest(&format!("{}e{}", digits, exp), neg, fixed_max_exp)
 }
 
+/// The spellings of NaN, the infinities and the zeros, shared by float4out and float8out (an
+/// f32 widens to f64 exactly, so one check serves both).
+fn special_text(f: f64) -> Option<String> {
+    let s = if f.is_nan() {
+        "NaN"
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity" } else { "-Infinity" }
+    } else if f == 0.0 {
+        if f.is_sign_negative() { "-0" } else { "0" }
+    } else {
+        return None;
+    };
+    Some(s.to_string())
+}
+
 /// float8out.
 pub fn format_f64(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.into();
+    if let Some(s) = special_text(f) {
+        return s;
     }
     let bits = f.to_bits();
     let exp = ((bits >> 52) & 0x7ff) as i32;
@@ -172,14 +181,8 @@ pub fn format_f64(f: f64) -> String {
 
 /// float4out.
 pub fn format_f32(f: f32) -> String {
-    if f.is_nan() {
-        return "NaN".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.into();
+    if let Some(s) = special_text(f as f64) {
+        return s;
     }
     let bits = f.to_bits();
     let exp = ((bits >> 23) & 0xff) as i32;
