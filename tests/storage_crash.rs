@@ -5,12 +5,12 @@
 //!
 //! `ISODB_CRASH_KILLS` sets the number of kills (default 50).
 
+mod common;
+
 use isodb::storage::{Db, Durability, Options, WriteBatch};
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 const THREADS: u64 = 4;
@@ -135,7 +135,6 @@ fn crash_test_kills() {
         .unwrap()
         .create_tree("t")
         .unwrap();
-    let exe = std::env::current_exe().unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(
         std::env::var("ISODB_CRASH_SEED")
             .ok()
@@ -146,63 +145,14 @@ fn crash_test_kills() {
     let mut all_acked = Vec::new();
     let mut total_acks = 0;
     for base in 0..kills {
-        let mut child = Command::new(&exe)
-            .args([
-                "crash_child",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("ISODB_CRASH_DIR", dir.path())
-            .env("ISODB_CRASH_BASE", base.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let Some(at) = line.find("ACK ") else {
-                    continue;
-                };
-                let mut it = line[at + 4..].split_whitespace().map(|x| x.parse::<u64>());
-                if let (Some(Ok(t)), Some(Ok(n))) = (it.next(), it.next())
-                    && tx.send((t, n)).is_err()
-                {
-                    break;
-                }
-            }
-        });
         // Kill after a random number of acknowledgements (sometimes before the first), at a
         // random instant in between.
         let target = rng.random_range(0..400u32);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut acked: HashMap<u64, u64> = HashMap::new();
-        let mut seen = 0;
-        while seen < target && Instant::now() < deadline {
-            match rx.recv_timeout(Duration::from_millis(50)) {
-                Ok((t, n)) => {
-                    let e = acked.entry(t).or_insert(n);
-                    *e = (*e).max(n);
-                    seen += 1;
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        }
-        std::thread::sleep(Duration::from_micros(rng.random_range(0..3000)));
-        child.kill().unwrap();
-        child.wait().unwrap();
-        reader.join().unwrap();
-        // Acknowledgements printed before the kill count too.
-        for (t, n) in rx.try_iter() {
-            let e = acked.entry(t).or_insert(n);
-            *e = (*e).max(n);
-            seen += 1;
-        }
+        let env = [
+            ("ISODB_CRASH_DIR", dir.path().display().to_string()),
+            ("ISODB_CRASH_BASE", base.to_string()),
+        ];
+        let (acked, seen) = common::run_and_kill("crash_child", &env, target, 3000, &mut rng);
         total_acks += seen;
         let db = Db::open(dir.path(), options()).unwrap();
         if let Err(e) = verify(&db, base, &acked) {

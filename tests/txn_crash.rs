@@ -4,15 +4,15 @@
 //! the total is conserved (no transfer is half there), every acknowledged transfer is there, and
 //! in-flight ones are not. `ISODB_TXN_CRASH_KILLS` sets the number of kills (default 20).
 
+mod common;
+
 use isodb::storage::{Db, Options};
 use isodb::txn::{IsolationLevel, TxnError, TxnManager, TxnOptions};
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::ops::Bound;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const ACCOUNTS: u64 = 30;
 const INITIAL: i64 = 1000;
@@ -138,59 +138,17 @@ fn txn_crash_kills() {
         }
         tx.commit().unwrap();
     }
-    let exe = std::env::current_exe().unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(11);
     let mut acked: HashMap<u64, i64> = HashMap::new();
     let mut total_acks = 0;
     let started = Instant::now();
     for _ in 0..kills {
-        let mut child = Command::new(&exe)
-            .args([
-                "txn_crash_child",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("ISODB_TXN_CRASH_DIR", dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let Some(at) = line.find("ACK ") else {
-                    continue;
-                };
-                let mut it = line[at + 4..].split_whitespace().map(|x| x.parse::<i64>());
-                if let (Some(Ok(t)), Some(Ok(n))) = (it.next(), it.next()) {
-                    let _ = tx.send((t as u64, n));
-                }
-            }
-        });
         let target = rng.random_range(1..300u32);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let mut seen = 0;
-        let note = |(t, n): (u64, i64), acked: &mut HashMap<u64, i64>| {
+        let env = [("ISODB_TXN_CRASH_DIR", dir.path().display().to_string())];
+        let (acks, seen) = common::run_and_kill("txn_crash_child", &env, target, 2000, &mut rng);
+        for (t, n) in acks {
             let e = acked.entry(t).or_insert(0);
-            *e = (*e).max(n);
-        };
-        while seen < target && Instant::now() < deadline {
-            if let Ok(a) = rx.recv_timeout(Duration::from_millis(50)) {
-                note(a, &mut acked);
-                seen += 1;
-            }
-        }
-        std::thread::sleep(Duration::from_micros(rng.random_range(0..2000)));
-        child.kill().unwrap();
-        child.wait().unwrap();
-        reader.join().unwrap();
-        for a in rx.try_iter() {
-            note(a, &mut acked);
-            seen += 1;
+            *e = (*e).max(n as i64);
         }
         total_acks += seen;
         check(dir.path(), &acked);
