@@ -5,9 +5,31 @@
 //! The crate is built in layers, each talking only to the one below:
 //!
 //! - [`storage`]: an ordered, durable key-value engine (B+tree pages, buffer pool, WAL).
+//! - [`txn`]: transactions over it (MVCC, isolation levels, row locks).
+//! - [`catalog`]: tables, indexes and views, stored as transactional data.
+//! - [`sql`]: parser, binder, optimizer, executor and sessions.
+//! - [`Database`] / [`Session`]: the embedded API.
 //!
-//! The transaction, SQL, catalog and server layers build on it (see `docs/`).
+//! ```
+//! let db = isodb::Database::open_memory().unwrap();
+//! let mut s = db.session();
+//! s.execute("CREATE TABLE t (id int PRIMARY KEY, v text)").unwrap();
+//! s.execute("INSERT INTO t VALUES (1, 'one'), (2, 'two')").unwrap();
+//! let r = s.execute("SELECT v FROM t WHERE id = 2").unwrap();
+//! assert_eq!(r.rows[0][0], isodb::Value::Text("two".into()));
+//! ```
 
+pub mod catalog;
+pub mod codec;
+mod database;
 pub mod sql;
 pub mod storage;
 pub mod txn;
+
+pub use database::Database;
+pub use sql::SqlError;
+pub use sql::result::{
+    Column, ColumnInfo, IndexInfo, Notice, QueryResult, RelationInfo, RelationKind, TxnStatus,
+};
+pub use sql::session::{CancelHandle, Session};
+pub use sql::types::{DataType, Value};

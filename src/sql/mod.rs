@@ -1,9 +1,18 @@
-//! The SQL layer: parse (`sqlparser`, PostgreSQL dialect) → bind → plan → optimize → execute
-//! over the transaction layer. Built so far: the parser front, SQL errors, and the type system
-//! (`types`: PostgreSQL 15's types, text and binary I/O, casts, comparison and arithmetic).
+//! The SQL layer: parse (`sqlparser`, PostgreSQL dialect) → bind (names, types; see
+//! `binder`) → optimize (access paths, join order; `optimizer`) → execute (`exec`) over the
+//! transaction layer, driven per connection by a `session`. Values and types follow
+//! PostgreSQL 15 (`types`); results are plain data (`result`).
 
+pub mod binder;
 pub mod error;
+pub mod exec;
+pub mod functions;
+pub mod optimizer;
 pub mod parser;
+pub mod plan;
+pub mod result;
+pub mod row;
+pub mod session;
 pub mod types;
 
 pub use error::SqlError;

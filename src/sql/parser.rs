@@ -44,6 +44,16 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>, SqlError> {
         .map_err(|e| convert(e, sql))
 }
 
+/// Parses one expression (stored DEFAULT and CHECK texts).
+pub fn parse_expr(sql: &str) -> Result<sqlparser::ast::Expr, SqlError> {
+    let dialect = PostgreSqlDialect {};
+    Parser::new(&dialect)
+        .with_recursion_limit(RECURSION_LIMIT)
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| convert(e, sql))
+}
+
 fn convert(e: ParserError, sql: &str) -> SqlError {
     match e {
         ParserError::RecursionLimitExceeded => SqlError::new("54001", "stack depth limit exceeded")

@@ -188,6 +188,17 @@ impl TxnManager {
         Ok(())
     }
 
+    /// A fresh id from the transaction clock (unique, never reused once a later commit is
+    /// durable): the catalog names storage with it.
+    pub fn next_id(&self) -> u64 {
+        self.shared.next_id()
+    }
+
+    /// The names of all tables.
+    pub fn table_names(&self) -> Vec<String> {
+        self.shared.table_names()
+    }
+
     /// Live transactions, for system views.
     pub fn transactions(&self) -> Vec<TxnInfo> {
         let mut v: Vec<TxnInfo> = self.shared.active.lock().values().cloned().collect();

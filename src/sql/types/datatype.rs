@@ -13,7 +13,7 @@
 use crate::sql::error::SqlError;
 
 /// A SQL data type with its modifiers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DataType {
     Bool,
     Int2,

@@ -1,0 +1,1266 @@
+//! Binding expressions: names to positions, literals to typed values, operators to typed
+//! operations with PostgreSQL's implicit casts made explicit.
+//!
+//! Type rules come from the type layer itself: the result type of `a op b` is the type of
+//! the operator applied to representative values of the operand types (`sample`), so
+//! operator resolution has one source of truth (`types::arith`, `types::compare`) and an
+//! impossible combination fails at bind time with the same 42883 the executor would raise.
+//! Untyped literals (`'abc'`, NULL, `$n` without a declared type) take the type their context
+//! needs, as PostgreSQL's `unknown` does.
+
+use super::Binder;
+use super::scope::{Resolved, Scope, ungrouped};
+use crate::sql::SqlError;
+use crate::sql::functions;
+use crate::sql::plan::{AggCall, AggFunc, BinOp, Expr, Subquery, SubqueryKind};
+use crate::sql::types::{self, DataType, Numeric, Value, hash_key, implicit_cast_target, parse_text};
+use sqlparser::ast;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Internal signal: an aggregate appeared where the query was not yet known to aggregate.
+pub const NEEDS_GROUPING: &str = "XXAGG";
+
+/// A representative value of a type, for operator resolution.
+pub fn sample(ty: &DataType) -> Value {
+    match ty {
+        DataType::Bool => Value::Bool(true),
+        DataType::Int2 => Value::Int2(1),
+        DataType::Int4 => Value::Int4(1),
+        DataType::Int8 => Value::Int8(1),
+        DataType::Float4 => Value::Float4(1.0),
+        DataType::Float8 => Value::Float8(1.0),
+        DataType::Numeric { .. } => Value::Numeric(Numeric::from_i64(1)),
+        DataType::Text | DataType::Varchar(_) | DataType::Unknown => Value::Text("1".into()),
+        DataType::Char(_) => Value::Bpchar("1".into()),
+        DataType::Bytea => Value::Bytea(vec![1]),
+        DataType::Date => Value::Date(0),
+        DataType::Time => Value::Time(0),
+        DataType::Timestamp => Value::Timestamp(0),
+        DataType::Timestamptz => Value::Timestamptz(0),
+        DataType::Interval => Value::Interval {
+            months: 0,
+            days: 1,
+            micros: 0,
+        },
+    }
+}
+
+/// The type of a value-producing arithmetic operator.
+pub fn arith_type(op: BinOp, l: &DataType, r: &DataType) -> Result<DataType, SqlError> {
+    let (a, b) = (sample(l), sample(r));
+    let v = match op {
+        BinOp::Add => types::add(&a, &b),
+        BinOp::Sub => types::sub(&a, &b),
+        BinOp::Mul => types::mul(&a, &b),
+        BinOp::Div => types::div(&a, &b),
+        BinOp::Rem => types::rem(&a, &b),
+        BinOp::Concat => types::concat_op(&a, &b),
+        _ => return Ok(DataType::Bool),
+    }?;
+    Ok(match v.data_type() {
+        DataType::Numeric { .. } => DataType::NUMERIC,
+        t => t,
+    })
+}
+
+/// PostgreSQL's internal type name, used for output column names of casts (`int4`).
+pub fn typname(ty: &DataType) -> &'static str {
+    match ty {
+        DataType::Bool => "bool",
+        DataType::Int2 => "int2",
+        DataType::Int4 => "int4",
+        DataType::Int8 => "int8",
+        DataType::Float4 => "float4",
+        DataType::Float8 => "float8",
+        DataType::Numeric { .. } => "numeric",
+        DataType::Text => "text",
+        DataType::Varchar(_) => "varchar",
+        DataType::Char(_) => "bpchar",
+        DataType::Bytea => "bytea",
+        DataType::Date => "date",
+        DataType::Time => "time",
+        DataType::Timestamp => "timestamp",
+        DataType::Timestamptz => "timestamptz",
+        DataType::Interval => "interval",
+        DataType::Unknown => "unknown",
+    }
+}
+
+/// The type named by a sqlparser data type.
+pub fn sql_type(dt: &ast::DataType) -> Result<DataType, SqlError> {
+    let text = dt.to_string().to_ascii_lowercase();
+    let (name, mods) = match (text.find('('), text.find(')')) {
+        (Some(a), Some(b)) if b > a => {
+            let mods: Result<Vec<u32>, _> = text[a + 1..b]
+                .split(',')
+                .map(|m| m.trim().parse::<u32>())
+                .collect();
+            let rest = format!("{} {}", &text[..a], &text[b + 1..]);
+            let mods = mods.map_err(|_| {
+                SqlError::new("22023", format!("invalid type modifier in \"{text}\""))
+            })?;
+            (rest, mods)
+        }
+        _ => (text.clone(), Vec::new()),
+    };
+    DataType::from_sql_name(&name, &mods)
+}
+
+/// The output column name PostgreSQL gives an expression.
+pub fn column_name(e: &ast::Expr) -> String {
+    match e {
+        ast::Expr::Identifier(i) => ident(i),
+        ast::Expr::CompoundIdentifier(parts) => parts.last().map(ident).unwrap_or_default(),
+        ast::Expr::Function(f) => object_name(&f.name),
+        // PostgreSQL names a cast after its target type.
+        ast::Expr::Cast { data_type, .. } => match sql_type(data_type) {
+            Ok(t) => typname(&t).to_string(),
+            Err(_) => "?column?".into(),
+        },
+        ast::Expr::Nested(inner) => column_name(inner),
+        ast::Expr::Case { .. } => "case".into(),
+        ast::Expr::Exists { .. } => "exists".into(),
+        ast::Expr::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => "bool".into(),
+        ast::Expr::TypedString(t) => sql_type(&t.data_type)
+            .map(|t| typname(&t).to_string())
+            .unwrap_or_else(|_| "?column?".into()),
+        ast::Expr::Extract { .. } => "extract".into(),
+        ast::Expr::Substring { .. } => "substring".into(),
+        ast::Expr::Trim { .. } => "btrim".into(),
+        ast::Expr::Position { .. } => "position".into(),
+        ast::Expr::Ceil { .. } => "ceil".into(),
+        ast::Expr::Floor { .. } => "floor".into(),
+        ast::Expr::Interval(_) => "interval".into(),
+        _ => "?column?".into(),
+    }
+}
+
+/// An identifier as PostgreSQL folds it: unquoted names are lower-cased.
+pub fn ident(i: &ast::Ident) -> String {
+    match i.quote_style {
+        Some(_) => i.value.clone(),
+        None => i.value.to_lowercase(),
+    }
+}
+
+/// The last part of an object name, folded (schemas are ignored: there is one, `public`).
+pub fn object_name(n: &ast::ObjectName) -> String {
+    match n.0.last() {
+        Some(ast::ObjectNamePart::Identifier(i)) => ident(i),
+        Some(other) => other.to_string().to_lowercase(),
+        None => String::new(),
+    }
+}
+
+fn not_supported(what: impl std::fmt::Display) -> SqlError {
+    SqlError::feature_not_supported(format!("{what} is not supported"))
+}
+
+fn const_of(e: &Expr) -> Option<&Value> {
+    match e {
+        Expr::Const(v) => Some(v),
+        _ => None,
+    }
+}
+
+fn number_literal(s: &str) -> Result<(Value, DataType), SqlError> {
+    let is_int = s.bytes().all(|b| b.is_ascii_digit());
+    if is_int {
+        if let Ok(i) = s.parse::<i32>() {
+            return Ok((Value::Int4(i), DataType::Int4));
+        }
+        if let Ok(i) = s.parse::<i64>() {
+            return Ok((Value::Int8(i), DataType::Int8));
+        }
+    }
+    let n = Numeric::parse(s)?;
+    Ok((Value::Numeric(n), DataType::NUMERIC))
+}
+
+fn agg_func(name: &str) -> Option<AggFunc> {
+    Some(match name {
+        "count" => AggFunc::Count,
+        "sum" => AggFunc::Sum,
+        "avg" => AggFunc::Avg,
+        "min" => AggFunc::Min,
+        "max" => AggFunc::Max,
+        "bool_and" | "every" => AggFunc::BoolAnd,
+        "bool_or" => AggFunc::BoolOr,
+        "string_agg" => AggFunc::StringAgg,
+        _ => return None,
+    })
+}
+
+fn agg_type(func: AggFunc, arg: Option<&DataType>, name: &str) -> Result<DataType, SqlError> {
+    let arg = arg.copied().unwrap_or(DataType::Int8);
+    let bad = || {
+        SqlError::new(
+            "42883",
+            format!("function {name}({}) does not exist", arg.name()),
+        )
+        .with_hint(
+            "No function matches the given name and argument types. You might need to add explicit type casts.",
+        )
+    };
+    Ok(match func {
+        AggFunc::CountStar | AggFunc::Count => DataType::Int8,
+        AggFunc::Sum => match arg {
+            DataType::Int2 | DataType::Int4 => DataType::Int8,
+            DataType::Int8 | DataType::Numeric { .. } => DataType::NUMERIC,
+            DataType::Float4 => DataType::Float4,
+            DataType::Float8 | DataType::Unknown => DataType::Float8,
+            DataType::Interval => DataType::Interval,
+            _ => return Err(bad()),
+        },
+        AggFunc::Avg => match arg {
+            DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Numeric { .. } => {
+                DataType::NUMERIC
+            }
+            DataType::Float4 | DataType::Float8 | DataType::Unknown => DataType::Float8,
+            DataType::Interval => DataType::Interval,
+            _ => return Err(bad()),
+        },
+        AggFunc::Min | AggFunc::Max => match arg {
+            DataType::Unknown => DataType::Text,
+            DataType::Varchar(_) => DataType::Text,
+            DataType::Numeric { .. } => DataType::NUMERIC,
+            DataType::Char(_) => DataType::Char(None),
+            t => t,
+        },
+        AggFunc::BoolAnd | AggFunc::BoolOr => match arg {
+            DataType::Bool | DataType::Unknown => DataType::Bool,
+            _ => return Err(bad()),
+        },
+        AggFunc::StringAgg => DataType::Text,
+    })
+}
+
+impl Binder<'_> {
+    /// Binds an expression in `scope`.
+    pub fn expr(&mut self, e: &ast::Expr, scope: &mut Scope) -> Result<(Expr, DataType), SqlError> {
+        stacker::maybe_grow(128 * 1024, 8 * 1024 * 1024, || self.expr_inner(e, scope))
+    }
+
+    /// Binds a boolean condition (WHERE, ON, HAVING, CHECK): 42804 if it is not boolean.
+    pub fn condition(
+        &mut self,
+        e: &ast::Expr,
+        scope: &mut Scope,
+        clause: &str,
+    ) -> Result<Expr, SqlError> {
+        let (x, ty) = self.expr(e, scope)?;
+        self.to_bool(x, ty, clause)
+    }
+
+    fn to_bool(&mut self, x: Expr, ty: DataType, what: &str) -> Result<Expr, SqlError> {
+        match ty {
+            DataType::Bool => Ok(x),
+            DataType::Unknown => self.coerce(x, ty, DataType::Bool),
+            other => Err(SqlError::datatype_mismatch(format!(
+                "argument of {what} must be type boolean, not type {}",
+                other.base_name()
+            ))),
+        }
+    }
+
+    /// Converts `e` of type `from` to `to` as an implicit cast: untyped literals are parsed
+    /// as `to`'s input, parameters take the type.
+    pub fn coerce(&mut self, e: Expr, from: DataType, to: DataType) -> Result<Expr, SqlError> {
+        if from == to || to == DataType::Unknown {
+            return Ok(e);
+        }
+        if from == DataType::Unknown {
+            match e {
+                Expr::Const(Value::Text(s)) => {
+                    let target = if to == DataType::Unknown { DataType::Text } else { to };
+                    return Ok(Expr::Const(parse_text(&s, &target)?));
+                }
+                Expr::Const(Value::Null) => return Ok(Expr::Const(Value::Null)),
+                Expr::Param(i) => {
+                    if self.params.len() <= i {
+                        self.params.resize(i + 1, DataType::Unknown);
+                    }
+                    if self.params[i] == DataType::Unknown {
+                        self.params[i] = to;
+                        return Ok(Expr::Param(i));
+                    }
+                    return Ok(Expr::Cast(Box::new(Expr::Param(i)), to));
+                }
+                e => return Ok(Expr::Cast(e.boxed(), to)),
+            }
+        }
+        if let Expr::Const(v) = &e {
+            return Ok(Expr::Const(types::cast(v.clone(), &to)?));
+        }
+        Ok(Expr::Cast(e.boxed(), to))
+    }
+
+    /// Assignment coercion (INSERT/UPDATE values into a column): 42804 when PostgreSQL has
+    /// no assignment cast.
+    pub fn assign_to(
+        &mut self,
+        e: Expr,
+        from: DataType,
+        to: DataType,
+        column: &str,
+    ) -> Result<Expr, SqlError> {
+        if from != DataType::Unknown && from != to {
+            if let Err(e) = types::assign(sample(&from), &to)
+                && (e.code == "42804" || e.code == "42846")
+            {
+                return Err(SqlError::datatype_mismatch(format!(
+                    "column \"{column}\" is of type {} but expression is of type {}",
+                    to.name(),
+                    from.name()
+                ))
+                .with_hint("You will need to rewrite or cast the expression."));
+            }
+        }
+        self.coerce(e, from, to)
+    }
+
+    /// The common type of several inputs (CASE, COALESCE, UNION, IN), 42804 if none.
+    pub fn common_type(&self, tys: &[DataType], what: &str) -> Result<DataType, SqlError> {
+        let mut acc = DataType::Unknown;
+        for t in tys.iter().filter(|t| **t != DataType::Unknown) {
+            if acc == DataType::Unknown {
+                acc = *t;
+                continue;
+            }
+            acc = implicit_cast_target(&acc, t).ok_or_else(|| {
+                SqlError::datatype_mismatch(format!(
+                    "{what} types {} and {} cannot be matched",
+                    acc.base_name(),
+                    t.base_name()
+                ))
+            })?;
+        }
+        Ok(if acc == DataType::Unknown { DataType::Text } else { acc })
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        l: &ast::Expr,
+        r: &ast::Expr,
+        scope: &mut Scope,
+    ) -> Result<(Expr, DataType), SqlError> {
+        let (mut a, mut at) = self.expr(l, scope)?;
+        let (mut b, mut bt) = self.expr(r, scope)?;
+        if at == DataType::Unknown && bt != DataType::Unknown {
+            a = self.coerce(a, at, bt)?;
+            at = bt;
+        } else if bt == DataType::Unknown && at != DataType::Unknown {
+            b = self.coerce(b, bt, at)?;
+            bt = at;
+        } else if at == DataType::Unknown && bt == DataType::Unknown {
+            a = self.coerce(a, at, DataType::Text)?;
+            b = self.coerce(b, bt, DataType::Text)?;
+            at = DataType::Text;
+            bt = DataType::Text;
+        }
+        let ty = if op.is_comparison() {
+            types::compare(&sample(&at), &sample(&bt)).map_err(|_| {
+                SqlError::undefined_operator(at.base_name(), op.symbol(), bt.base_name())
+            })?;
+            DataType::Bool
+        } else {
+            arith_type(op, &at, &bt).map_err(|e| {
+                if e.code == "42883" {
+                    SqlError::undefined_operator(at.base_name(), op.symbol(), bt.base_name())
+                } else {
+                    e
+                }
+            })?
+        };
+        Ok((Expr::Binary(op, a.boxed(), b.boxed()), ty))
+    }
+
+    fn column_ref(
+        &mut self,
+        table: Option<&str>,
+        name: &str,
+        scope: &Scope,
+    ) -> Result<(Expr, DataType), SqlError> {
+        if let Resolved::Found(i, ty) = scope.lookup(table, name)? {
+            if scope.is_grouped() {
+                return match scope.grouped_position(i) {
+                    Some(p) => Ok((Expr::Column(p), ty)),
+                    None => Err(ungrouped(table, name)),
+                };
+            }
+            return Ok((Expr::Column(i), ty));
+        }
+        for depth in 1..=self.outer.len() {
+            let s = &self.outer[self.outer.len() - depth];
+            if let Resolved::Found(i, ty) = s.lookup(table, name)? {
+                let n = self.correlated.len();
+                for flag in &mut self.correlated[n.saturating_sub(depth)..] {
+                    *flag = true;
+                }
+                if s.is_grouped() {
+                    return match s.grouped_position(i) {
+                        Some(p) => Ok((Expr::Outer(depth, p), ty)),
+                        None => Err(ungrouped(table, name)),
+                    };
+                }
+                return Ok((Expr::Outer(depth, i), ty));
+            }
+        }
+        if let Some(t) = table
+            && !scope.has_table(t)
+            && !self.outer.iter().any(|s| s.has_table(t))
+        {
+            return Err(SqlError::new(
+                "42P01",
+                format!("missing FROM-clause entry for table \"{t}\""),
+            ));
+        }
+        let shown = match table {
+            Some(t) => format!("{t}.{name}"),
+            None => name.to_string(),
+        };
+        Err(SqlError::new(
+            "42703",
+            format!("column \"{shown}\" does not exist"),
+        ))
+    }
+
+    /// Binds a subquery as a nested query level.
+    pub fn subquery_plan(
+        &mut self,
+        q: &ast::Query,
+        scope: &mut Scope,
+    ) -> Result<(crate::sql::plan::Plan, Vec<DataType>, bool), SqlError> {
+        let saved = std::mem::take(scope);
+        self.outer.push(saved);
+        self.correlated.push(false);
+        let r = self.query(q);
+        let correlated = self.correlated.pop().unwrap_or(false);
+        *scope = self.outer.pop().unwrap_or_default();
+        let (plan, cols) = r?;
+        Ok((plan, cols.iter().map(|c| c.ty).collect(), correlated))
+    }
+
+    fn subquery_expr(
+        &mut self,
+        q: &ast::Query,
+        kind: SubqueryKind,
+        scope: &mut Scope,
+    ) -> Result<(Expr, Vec<DataType>), SqlError> {
+        let (plan, tys, correlated) = self.subquery_plan(q, scope)?;
+        self.next_subquery += 1;
+        let id = self.next_subquery;
+        Ok((
+            Expr::Subquery(Box::new(Subquery {
+                plan,
+                kind,
+                correlated,
+                id,
+            })),
+            tys,
+        ))
+    }
+
+    /// In grouped mode, an expression equal to a GROUP BY expression is that group value.
+    fn match_group(&mut self, e: &ast::Expr, scope: &mut Scope) -> Option<(Expr, DataType)> {
+        let groups = scope.grouping.as_ref()?;
+        if groups.groups.is_empty() {
+            return None;
+        }
+        let mut plain = scope.clone();
+        if let Some(g) = plain.grouping.as_mut() {
+            g.active = false;
+        }
+        let saved_params = self.params.clone();
+        let bound = self.expr(e, &mut plain);
+        self.params = saved_params;
+        let (x, ty) = bound.ok()?;
+        let key = format!("{x:?}");
+        let g = scope.grouping.as_ref()?;
+        g.groups
+            .iter()
+            .position(|ge| format!("{ge:?}") == key)
+            .map(|p| (Expr::Column(p), ty))
+    }
+
+    fn expr_inner(
+        &mut self,
+        e: &ast::Expr,
+        scope: &mut Scope,
+    ) -> Result<(Expr, DataType), SqlError> {
+        use ast::Expr as A;
+        if scope.is_grouped()
+            && !matches!(
+                e,
+                A::Value(_) | A::Identifier(_) | A::CompoundIdentifier(_) | A::Nested(_)
+            )
+            && let Some(found) = self.match_group(e, scope)
+        {
+            return Ok(found);
+        }
+        match e {
+            A::Identifier(i) => self.column_ref(None, &ident(i), scope),
+            A::CompoundIdentifier(parts) => match parts.as_slice() {
+                [t, c] => self.column_ref(Some(&ident(t)), &ident(c), scope),
+                [_, t, c] => self.column_ref(Some(&ident(t)), &ident(c), scope),
+                _ => Err(not_supported(format!("name {e}"))),
+            },
+            A::Value(v) => self.literal(&v.value),
+            A::Nested(inner) => self.expr(inner, scope),
+            A::BinaryOp { left, op, right } => {
+                use ast::BinaryOperator as O;
+                let bop = match op {
+                    O::And | O::Or => {
+                        let a = self.condition(left, scope, &op.to_string())?;
+                        let b = self.condition(right, scope, &op.to_string())?;
+                        return Ok((
+                            if matches!(op, O::And) {
+                                Expr::And(a.boxed(), b.boxed())
+                            } else {
+                                Expr::Or(a.boxed(), b.boxed())
+                            },
+                            DataType::Bool,
+                        ));
+                    }
+                    O::Plus => BinOp::Add,
+                    O::Minus => BinOp::Sub,
+                    O::Multiply => BinOp::Mul,
+                    O::Divide => BinOp::Div,
+                    O::Modulo => BinOp::Rem,
+                    O::StringConcat => BinOp::Concat,
+                    O::Eq => BinOp::Eq,
+                    O::NotEq => BinOp::NotEq,
+                    O::Lt => BinOp::Lt,
+                    O::LtEq => BinOp::LtEq,
+                    O::Gt => BinOp::Gt,
+                    O::GtEq => BinOp::GtEq,
+                    other => return Err(not_supported(format!("operator {other}"))),
+                };
+                self.binary(bop, left, right, scope)
+            }
+            A::UnaryOp { op, expr } => match op {
+                ast::UnaryOperator::Not => {
+                    let x = self.condition(expr, scope, "NOT")?;
+                    Ok((Expr::Not(x.boxed()), DataType::Bool))
+                }
+                ast::UnaryOperator::Minus => {
+                    if let A::Value(v) = expr.as_ref()
+                        && let ast::Value::Number(n, _) = &v.value
+                    {
+                        let (v, t) = number_literal(&format!("-{n}"))?;
+                        return Ok((Expr::Const(v), t));
+                    }
+                    let (x, t) = self.expr(expr, scope)?;
+                    let (x, t) = if t == DataType::Unknown {
+                        (self.coerce(x, t, DataType::Float8)?, DataType::Float8)
+                    } else {
+                        (x, t)
+                    };
+                    types::neg(&sample(&t))?;
+                    Ok((Expr::Neg(x.boxed()), t))
+                }
+                ast::UnaryOperator::Plus => {
+                    let (x, t) = self.expr(expr, scope)?;
+                    if !t.is_numeric_family() && t != DataType::Interval {
+                        return Err(SqlError::new(
+                            "42883",
+                            format!("operator does not exist: + {}", t.base_name()),
+                        ));
+                    }
+                    Ok((x, t))
+                }
+                other => Err(not_supported(format!("operator {other}"))),
+            },
+            A::IsNull(x) | A::IsNotNull(x) => {
+                let (b, _) = self.expr(x, scope)?;
+                let t = Expr::IsNull(b.boxed());
+                Ok((
+                    if matches!(e, A::IsNull(_)) {
+                        t
+                    } else {
+                        Expr::Not(t.boxed())
+                    },
+                    DataType::Bool,
+                ))
+            }
+            A::IsTrue(x) | A::IsNotTrue(x) | A::IsFalse(x) | A::IsNotFalse(x) => {
+                let b = self.condition(x, scope, "IS TRUE")?;
+                let target = matches!(e, A::IsTrue(_) | A::IsNotTrue(_));
+                let t = Expr::IsBool(b.boxed(), target);
+                let negated = matches!(e, A::IsNotTrue(_) | A::IsNotFalse(_));
+                Ok((if negated { Expr::Not(t.boxed()) } else { t }, DataType::Bool))
+            }
+            A::IsUnknown(x) | A::IsNotUnknown(x) => {
+                let b = self.condition(x, scope, "IS UNKNOWN")?;
+                let t = Expr::IsNull(b.boxed());
+                Ok((
+                    if matches!(e, A::IsUnknown(_)) {
+                        t
+                    } else {
+                        Expr::Not(t.boxed())
+                    },
+                    DataType::Bool,
+                ))
+            }
+            A::IsDistinctFrom(a, b) | A::IsNotDistinctFrom(a, b) => {
+                let (x, _) = self.binary(BinOp::Eq, a, b, scope)?;
+                let Expr::Binary(_, l, r) = x else {
+                    return Err(SqlError::new("XX000", "bad IS DISTINCT binding"));
+                };
+                let d = Expr::IsDistinct(l, r);
+                Ok((
+                    if matches!(e, A::IsDistinctFrom(..)) {
+                        d
+                    } else {
+                        Expr::Not(d.boxed())
+                    },
+                    DataType::Bool,
+                ))
+            }
+            A::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let (ge, _) = self.binary(BinOp::GtEq, expr, low, scope)?;
+                let (le, _) = self.binary(BinOp::LtEq, expr, high, scope)?;
+                let both = Expr::And(ge.boxed(), le.boxed());
+                Ok((
+                    if *negated {
+                        Expr::Not(both.boxed())
+                    } else {
+                        both
+                    },
+                    DataType::Bool,
+                ))
+            }
+            A::In {
+                expr,
+                target,
+                negated,
+                ..
+            } => {
+                let bound = match target {
+                    ast::InTarget::List(list) => self.in_list(expr, list, scope)?,
+                    ast::InTarget::Subquery(q) => {
+                        self.quantified(expr, BinOp::Eq, false, q, scope)?
+                    }
+                    _ => return Err(not_supported("this IN form")),
+                };
+                Ok((
+                    if *negated {
+                        Expr::Not(bound.boxed())
+                    } else {
+                        bound
+                    },
+                    DataType::Bool,
+                ))
+            }
+            A::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | A::AllOp {
+                left,
+                compare_op,
+                right,
+            } => {
+                let all = matches!(e, A::AllOp { .. });
+                let op = match compare_op {
+                    ast::BinaryOperator::Eq => BinOp::Eq,
+                    ast::BinaryOperator::NotEq => BinOp::NotEq,
+                    ast::BinaryOperator::Lt => BinOp::Lt,
+                    ast::BinaryOperator::LtEq => BinOp::LtEq,
+                    ast::BinaryOperator::Gt => BinOp::Gt,
+                    ast::BinaryOperator::GtEq => BinOp::GtEq,
+                    o => return Err(not_supported(format!("operator {o} with ANY/ALL"))),
+                };
+                let q = match right.as_ref() {
+                    A::Subquery(q) => q,
+                    A::Nested(inner) => match inner.as_ref() {
+                        A::Subquery(q) => q,
+                        _ => return Err(not_supported("ANY/ALL over a non-subquery")),
+                    },
+                    _ => return Err(not_supported("ANY/ALL over a non-subquery")),
+                };
+                Ok((self.quantified(left, op, all, q, scope)?, DataType::Bool))
+            }
+            A::Like {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+                any: false,
+            }
+            | A::ILike {
+                negated,
+                expr,
+                pattern,
+                escape_char,
+                any: false,
+            } => {
+                let (x, xt) = self.expr(expr, scope)?;
+                let x = self.text_arg(x, xt, "~~")?;
+                let (p, pt) = self.expr(pattern, scope)?;
+                let p = self.text_arg(p, pt, "~~")?;
+                let escape = match escape_char {
+                    Some(esc) => {
+                        let (x, t) = self.expr(esc, scope)?;
+                        Some(self.text_arg(x, t, "~~")?.boxed())
+                    }
+                    None => None,
+                };
+                let like = Expr::Like {
+                    expr: x.boxed(),
+                    pattern: p.boxed(),
+                    escape,
+                    case_insensitive: matches!(e, A::ILike { .. }),
+                };
+                Ok((
+                    if *negated {
+                        Expr::Not(like.boxed())
+                    } else {
+                        like
+                    },
+                    DataType::Bool,
+                ))
+            }
+            A::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => self.case(operand.as_deref(), conditions, else_result.as_deref(), scope),
+            A::Cast {
+                expr, data_type, ..
+            } => {
+                let to = sql_type(data_type)?;
+                let (x, from) = self.expr(expr, scope)?;
+                if from == DataType::Unknown {
+                    return Ok((self.coerce(x, from, to)?, to));
+                }
+                if let Expr::Const(v) = &x {
+                    return Ok((Expr::Const(types::cast(v.clone(), &to)?), to));
+                }
+                if let Err(e) = types::cast(sample(&from), &to)
+                    && e.code == "42846"
+                {
+                    return Err(e);
+                }
+                Ok((Expr::Cast(x.boxed(), to), to))
+            }
+            A::TypedString(t) => {
+                let to = sql_type(&t.data_type)?;
+                let s = match &t.value.value {
+                    ast::Value::SingleQuotedString(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                Ok((Expr::Const(parse_text(&s, &to)?), to))
+            }
+            A::Interval(iv) => {
+                let (x, t) = self.expr(&iv.value, scope)?;
+                let text = match (&x, t) {
+                    (Expr::Const(Value::Text(s)), DataType::Unknown) => s.clone(),
+                    (Expr::Const(v), _) => v.to_text().unwrap_or_default(),
+                    _ => return Err(not_supported("a non-constant INTERVAL")),
+                };
+                let text = match &iv.leading_field {
+                    Some(f) if !text.chars().any(|c| c.is_ascii_alphabetic()) => {
+                        format!("{text} {}", f.to_string().to_lowercase())
+                    }
+                    _ => text,
+                };
+                Ok((
+                    Expr::Const(parse_text(&text, &DataType::Interval)?),
+                    DataType::Interval,
+                ))
+            }
+            A::Function(f) => self.function(f, scope),
+            A::Exists { subquery, negated } => {
+                let (x, _) = self.subquery_expr(subquery, SubqueryKind::Exists, scope)?;
+                Ok((
+                    if *negated { Expr::Not(x.boxed()) } else { x },
+                    DataType::Bool,
+                ))
+            }
+            A::Subquery(q) => {
+                let (x, tys) = self.subquery_expr(q, SubqueryKind::Scalar, scope)?;
+                if tys.len() != 1 {
+                    return Err(SqlError::new("42601", "subquery must return only one column"));
+                }
+                let ty = if tys[0] == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    tys[0]
+                };
+                Ok((x, ty))
+            }
+            A::Extract { field, expr, .. } => {
+                let field = field.to_string().to_lowercase();
+                let arg = self.expr(expr, scope)?;
+                self.call_function(
+                    "extract",
+                    vec![(Expr::Const(Value::Text(field)), DataType::Text), arg],
+                )
+            }
+            A::Position { expr, r#in } => {
+                let needle = self.expr(expr, scope)?;
+                let hay = self.expr(r#in, scope)?;
+                self.call_function("strpos", vec![hay, needle])
+            }
+            A::Substring {
+                expr,
+                substring_from,
+                substring_for,
+                ..
+            } => {
+                let mut args = vec![self.expr(expr, scope)?];
+                match substring_from {
+                    Some(f) => args.push(self.expr(f, scope)?),
+                    None => args.push((Expr::Const(Value::Int4(1)), DataType::Int4)),
+                }
+                if let Some(f) = substring_for {
+                    args.push(self.expr(f, scope)?);
+                }
+                self.call_function("substring", args)
+            }
+            A::Trim {
+                trim_where,
+                trim_what,
+                expr,
+                ..
+            } => {
+                let name = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => "ltrim",
+                    Some(ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "btrim",
+                };
+                let mut args = vec![self.expr(expr, scope)?];
+                if let Some(w) = trim_what {
+                    args.push(self.expr(w, scope)?);
+                }
+                self.call_function(name, args)
+            }
+            A::Ceil { expr, .. } => {
+                let a = self.expr(expr, scope)?;
+                self.call_function("ceil", vec![a])
+            }
+            A::Floor { expr, .. } => {
+                let a = self.expr(expr, scope)?;
+                self.call_function("floor", vec![a])
+            }
+            A::Collate { expr, .. } => self.expr(expr, scope),
+            other => Err(not_supported(format!("expression {other}"))),
+        }
+    }
+
+    fn text_arg(&mut self, x: Expr, t: DataType, op: &str) -> Result<Expr, SqlError> {
+        if t == DataType::Unknown {
+            return self.coerce(x, t, DataType::Text);
+        }
+        if !t.is_text_family() {
+            return Err(SqlError::undefined_operator(t.base_name(), op, "unknown"));
+        }
+        Ok(x)
+    }
+
+    fn literal(&mut self, v: &ast::Value) -> Result<(Expr, DataType), SqlError> {
+        use ast::Value as V;
+        Ok(match v {
+            V::Number(n, _) => {
+                let (v, t) = number_literal(n)?;
+                (Expr::Const(v), t)
+            }
+            V::SingleQuotedString(s)
+            | V::EscapedStringLiteral(s)
+            | V::NationalStringLiteral(s)
+            | V::UnicodeStringLiteral(s)
+            | V::TripleSingleQuotedString(s) => (Expr::Const(Value::Text(s.clone())), DataType::Unknown),
+            V::DollarQuotedString(d) => {
+                (Expr::Const(Value::Text(d.value.clone())), DataType::Unknown)
+            }
+            V::Boolean(b) => (Expr::Const(Value::Bool(*b)), DataType::Bool),
+            V::Null => (Expr::Const(Value::Null), DataType::Unknown),
+            V::Placeholder(p) => {
+                let n: usize = p
+                    .trim_start_matches('$')
+                    .parse()
+                    .map_err(|_| SqlError::new("42601", format!("invalid parameter {p}")))?;
+                if n == 0 {
+                    return Err(SqlError::new("42P02", format!("there is no parameter {p}")));
+                }
+                let i = n - 1;
+                if self.params.len() <= i {
+                    self.params.resize(i + 1, DataType::Unknown);
+                }
+                (Expr::Param(i), self.params[i])
+            }
+            V::HexStringLiteral(h) => {
+                (Expr::Const(parse_text(&format!("\\x{h}"), &DataType::Bytea)?), DataType::Bytea)
+            }
+            other => return Err(not_supported(format!("literal {other}"))),
+        })
+    }
+
+    fn in_list(
+        &mut self,
+        expr: &ast::Expr,
+        list: &[ast::Expr],
+        scope: &mut Scope,
+    ) -> Result<Expr, SqlError> {
+        if list.is_empty() {
+            return Err(SqlError::new("42601", "syntax error at or near \")\""));
+        }
+        let (x, xt) = self.expr(expr, scope)?;
+        let mut items = Vec::with_capacity(list.len());
+        let mut tys = vec![xt];
+        for e in list {
+            let (b, t) = self.expr(e, scope)?;
+            tys.push(t);
+            items.push((b, t));
+        }
+        let common = self.common_type(&tys, "IN")?;
+        types::compare(&sample(&common), &sample(&common))?;
+        let x = self.coerce(x, xt, common)?;
+        let mut bound = Vec::with_capacity(items.len());
+        for (b, t) in items {
+            bound.push(self.coerce(b, t, common)?);
+        }
+        if bound.iter().all(|b| const_of(b).is_some()) {
+            let mut set = HashSet::with_capacity(bound.len());
+            let mut values = Vec::with_capacity(bound.len());
+            let mut has_null = false;
+            for b in &bound {
+                let v = const_of(b).cloned().unwrap_or(Value::Null);
+                if v.is_null() {
+                    has_null = true;
+                    continue;
+                }
+                let mut k = Vec::new();
+                hash_key(&v, &mut k);
+                if set.insert(k) {
+                    values.push(v);
+                }
+            }
+            return Ok(Expr::InSet {
+                expr: x.boxed(),
+                set: Arc::new(set),
+                values: Arc::new(values),
+                has_null,
+            });
+        }
+        Ok(Expr::InList {
+            expr: x.boxed(),
+            list: bound,
+        })
+    }
+
+    fn quantified(
+        &mut self,
+        left: &ast::Expr,
+        op: BinOp,
+        all: bool,
+        q: &ast::Query,
+        scope: &mut Scope,
+    ) -> Result<Expr, SqlError> {
+        let (x, xt) = self.expr(left, scope)?;
+        let (plan, tys, correlated) = self.subquery_plan(q, scope)?;
+        if tys.len() != 1 {
+            return Err(SqlError::new("42601", "subquery has too many columns"));
+        }
+        let st = if tys[0] == DataType::Unknown {
+            DataType::Text
+        } else {
+            tys[0]
+        };
+        let x = self.coerce(x, xt, if xt == DataType::Unknown { st } else { xt })?;
+        let xt = if xt == DataType::Unknown { st } else { xt };
+        types::compare(&sample(&xt), &sample(&st))
+            .map_err(|_| SqlError::undefined_operator(xt.base_name(), op.symbol(), st.base_name()))?;
+        self.next_subquery += 1;
+        Ok(Expr::Subquery(Box::new(Subquery {
+            plan,
+            kind: SubqueryKind::Quantified {
+                expr: x.boxed(),
+                op,
+                all,
+            },
+            correlated,
+            id: self.next_subquery,
+        })))
+    }
+
+    fn case(
+        &mut self,
+        operand: Option<&ast::Expr>,
+        conditions: &[ast::CaseWhen],
+        otherwise: Option<&ast::Expr>,
+        scope: &mut Scope,
+    ) -> Result<(Expr, DataType), SqlError> {
+        let mut whens = Vec::with_capacity(conditions.len());
+        let mut results = Vec::with_capacity(conditions.len() + 1);
+        for cw in conditions {
+            let cond = match operand {
+                Some(op) => self.binary(BinOp::Eq, op, &cw.condition, scope)?.0,
+                None => self.condition(&cw.condition, scope, "CASE")?,
+            };
+            whens.push(cond);
+            results.push(self.expr(&cw.result, scope)?);
+        }
+        let other = match otherwise {
+            Some(o) => Some(self.expr(o, scope)?),
+            None => None,
+        };
+        let mut tys: Vec<DataType> = results.iter().map(|r| r.1).collect();
+        if let Some(o) = &other {
+            tys.push(o.1);
+        }
+        let ty = self.common_type(&tys, "CASE")?;
+        let mut pairs = Vec::with_capacity(whens.len());
+        for (w, (r, rt)) in whens.into_iter().zip(results) {
+            pairs.push((w, self.coerce(r, rt, ty)?));
+        }
+        let otherwise = match other {
+            Some((o, ot)) => Some(self.coerce(o, ot, ty)?.boxed()),
+            None => None,
+        };
+        // The operand form was expanded to `operand = value` per branch.
+        Ok((
+            Expr::Case {
+                operand: None,
+                whens: pairs,
+                otherwise,
+            },
+            ty,
+        ))
+    }
+
+    /// Calls a library function on bound arguments.
+    pub fn call_function(
+        &mut self,
+        name: &str,
+        args: Vec<(Expr, DataType)>,
+    ) -> Result<(Expr, DataType), SqlError> {
+        let tys: Vec<DataType> = args.iter().map(|a| a.1).collect();
+        let r = functions::resolve(name, &tys)?;
+        let mut bound = Vec::with_capacity(args.len());
+        for ((x, t), want) in args.into_iter().zip(r.arg_types.iter()) {
+            bound.push(self.coerce(x, t, *want)?);
+        }
+        Ok((Expr::Func(r.func, bound), r.ret))
+    }
+
+    fn function(
+        &mut self,
+        f: &ast::Function,
+        scope: &mut Scope,
+    ) -> Result<(Expr, DataType), SqlError> {
+        let name = object_name(&f.name);
+        if f.over.is_some() {
+            return Err(not_supported("window functions"));
+        }
+        let (list, distinct, clauses): (Vec<&ast::FunctionArg>, bool, Vec<&ast::FunctionArgumentClause>) =
+            match &f.args {
+                ast::FunctionArguments::None => (vec![], false, vec![]),
+                ast::FunctionArguments::List(l) => (
+                    l.args.iter().collect(),
+                    matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)),
+                    l.clauses.iter().collect(),
+                ),
+                ast::FunctionArguments::Subquery(_) => {
+                    return Err(not_supported("a subquery as a function argument"));
+                }
+            };
+        if !clauses.is_empty() {
+            return Err(not_supported("ORDER BY inside an aggregate call"));
+        }
+        let star = matches!(
+            list.as_slice(),
+            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
+        );
+        let arg_exprs: Vec<&ast::Expr> = list
+            .iter()
+            .filter_map(|a| match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
+                ast::FunctionArg::Named {
+                    arg: ast::FunctionArgExpr::Expr(e),
+                    ..
+                } => Some(e),
+                _ => None,
+            })
+            .collect();
+        if !star && arg_exprs.len() != list.len() {
+            return Err(not_supported(format!("arguments of {name}")));
+        }
+        if let Some(func) = agg_func(&name) {
+            return self.aggregate(func, &name, &arg_exprs, star, distinct, f.filter.as_deref(), scope);
+        }
+        if f.filter.is_some() {
+            return Err(SqlError::new(
+                "42809",
+                format!("FILTER specified, but {name} is not an aggregate function"),
+            ));
+        }
+        let mut args = Vec::with_capacity(arg_exprs.len());
+        for a in &arg_exprs {
+            args.push(self.expr(a, scope)?);
+        }
+        match name.as_str() {
+            "coalesce" | "greatest" | "least" => {
+                let tys: Vec<DataType> = args.iter().map(|a| a.1).collect();
+                let ty = self.common_type(&tys, &name.to_uppercase())?;
+                let mut bound = Vec::with_capacity(args.len());
+                for (x, t) in args {
+                    bound.push(self.coerce(x, t, ty)?);
+                }
+                let e = match name.as_str() {
+                    "coalesce" => Expr::Coalesce(bound),
+                    "greatest" => Expr::Extreme(bound, true),
+                    _ => Expr::Extreme(bound, false),
+                };
+                Ok((e, ty))
+            }
+            "nullif" if args.len() == 2 => {
+                let (b, bt) = args.pop_last();
+                let (a, at) = args.pop_last();
+                let ty = self.common_type(&[at, bt], "NULLIF")?;
+                let a = self.coerce(a, at, ty)?;
+                let b = self.coerce(b, bt, ty)?;
+                Ok((Expr::NullIf(a.boxed(), b.boxed()), if at == DataType::Unknown { ty } else { at }))
+            }
+            _ => self.call_function(&name, args),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn aggregate(
+        &mut self,
+        func: AggFunc,
+        name: &str,
+        args: &[&ast::Expr],
+        star: bool,
+        distinct: bool,
+        filter: Option<&ast::Expr>,
+        scope: &mut Scope,
+    ) -> Result<(Expr, DataType), SqlError> {
+        let Some(g) = scope.grouping.as_mut() else {
+            return Err(SqlError::new(NEEDS_GROUPING, "aggregate outside a grouped query"));
+        };
+        if !g.active {
+            return Err(SqlError::new(
+                "42803",
+                if self.in_aggregate {
+                    "aggregate function calls cannot be nested".to_string()
+                } else {
+                    format!("aggregate functions are not allowed in {}", self.clause)
+                },
+            ));
+        }
+        g.active = false;
+        self.in_aggregate = true;
+        let result = self.aggregate_call(func, name, args, star, distinct, filter, scope);
+        self.in_aggregate = false;
+        if let Some(g) = scope.grouping.as_mut() {
+            g.active = true;
+        }
+        let call = result?;
+        let ty = call.ty;
+        let g = scope
+            .grouping
+            .as_mut()
+            .ok_or_else(|| SqlError::new("XX000", "grouping vanished"))?;
+        let key = format!("{call:?}");
+        let pos = match g.aggs.iter().position(|a| format!("{a:?}") == key) {
+            Some(p) => p,
+            None => {
+                g.aggs.push(call);
+                g.aggs.len() - 1
+            }
+        };
+        Ok((Expr::Column(g.groups.len() + pos), ty))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn aggregate_call(
+        &mut self,
+        func: AggFunc,
+        name: &str,
+        args: &[&ast::Expr],
+        star: bool,
+        distinct: bool,
+        filter: Option<&ast::Expr>,
+        scope: &mut Scope,
+    ) -> Result<AggCall, SqlError> {
+        let filter = match filter {
+            Some(f) => Some(self.condition(f, scope, "FILTER")?),
+            None => None,
+        };
+        if star {
+            if func != AggFunc::Count {
+                return Err(SqlError::new(
+                    "42809",
+                    format!("{name}(*) specified, but {name} is not an aggregate function that takes *"),
+                ));
+            }
+            return Ok(AggCall {
+                func: AggFunc::CountStar,
+                args: vec![],
+                distinct: false,
+                filter,
+                arg_ty: DataType::Int8,
+                ty: DataType::Int8,
+            });
+        }
+        let want = if func == AggFunc::StringAgg { 2 } else { 1 };
+        if args.len() != want {
+            return Err(SqlError::new(
+                "42883",
+                format!("function {name} with {} arguments does not exist", args.len()),
+            ));
+        }
+        let mut bound = Vec::with_capacity(args.len());
+        let mut first_ty = DataType::Unknown;
+        for (i, a) in args.iter().enumerate() {
+            let (x, t) = self.expr(a, scope)?;
+            let target = match func {
+                AggFunc::StringAgg => DataType::Text,
+                AggFunc::BoolAnd | AggFunc::BoolOr => DataType::Bool,
+                AggFunc::Sum | AggFunc::Avg if t == DataType::Unknown => DataType::Float8,
+                _ if t == DataType::Unknown => DataType::Text,
+                _ => t,
+            };
+            if i == 0 {
+                first_ty = target;
+            }
+            bound.push(self.coerce(x, t, target)?);
+        }
+        let ty = agg_type(func, Some(&first_ty), name)?;
+        if matches!(func, AggFunc::Min | AggFunc::Max) {
+            types::compare(&sample(&first_ty), &sample(&first_ty))?;
+        }
+        Ok(AggCall {
+            func,
+            args: bound,
+            distinct,
+            filter,
+            arg_ty: first_ty,
+            ty,
+        })
+    }
+}
+
+trait PopLast<T> {
+    fn pop_last(&mut self) -> T;
+}
+
+impl PopLast<(Expr, DataType)> for Vec<(Expr, DataType)> {
+    fn pop_last(&mut self) -> (Expr, DataType) {
+        self.pop()
+            .unwrap_or((Expr::Const(Value::Null), DataType::Unknown))
+    }
+}

@@ -1,0 +1,925 @@
+//! The binder: turns a parsed query into a [`Plan`], resolving every name against the
+//! catalog and the query's scopes and settling every type.
+//!
+//! A SELECT is bound in PostgreSQL's logical order: FROM (tables, views, derived tables,
+//! CTEs, joins) → WHERE → GROUP BY / aggregates → HAVING → SELECT list → DISTINCT → ORDER BY
+//! → LIMIT/OFFSET. The FROM clause and WHERE are handed to the optimizer as *units* (the
+//! relations of an inner-join group, in FROM order) plus *conjuncts* (the AND-ed predicates),
+//! so join order and access paths are chosen there, not here; outer joins keep their place.
+//! Views and CTEs are bound by inlining their query where they are referenced.
+
+pub mod expr;
+pub mod scope;
+
+use crate::catalog::{self, Relation};
+use crate::sql::SqlError;
+use crate::sql::optimizer::{self, Unit};
+use crate::sql::parser;
+use crate::sql::plan::{Access, Expr, JoinKind, Plan, SetOpKind, SortKey};
+use crate::sql::result::Column;
+use crate::sql::types::{DataType, Value};
+use crate::txn::Transaction;
+use expr::{NEEDS_GROUPING, column_name, ident, object_name};
+use scope::{Grouping, Scope, ScopeColumn};
+use sqlparser::ast;
+use std::sync::Arc;
+
+/// Binding state for one statement.
+pub struct Binder<'a> {
+    pub txn: &'a mut Transaction,
+    /// Scopes of enclosing query levels, innermost last.
+    pub outer: Vec<Scope>,
+    /// Per open subquery level: whether it referred to an enclosing level.
+    pub correlated: Vec<bool>,
+    /// Parameter types (`$1` is index 0), given by the client or inferred.
+    pub params: Vec<DataType>,
+    pub next_subquery: usize,
+    pub in_aggregate: bool,
+    /// The clause being bound, for error messages ("WHERE", "JOIN conditions", ...).
+    pub clause: &'static str,
+    ctes: Vec<(String, ast::Query, Vec<String>)>,
+    view_depth: usize,
+}
+
+fn not_supported(what: impl std::fmt::Display) -> SqlError {
+    SqlError::feature_not_supported(format!("{what} is not supported"))
+}
+
+/// Where a query level's LIMIT and ORDER BY come from.
+struct Tail<'q> {
+    order_by: Option<&'q ast::OrderBy>,
+    limit: Option<&'q ast::LimitClause>,
+}
+
+impl<'a> Binder<'a> {
+    pub fn new(txn: &'a mut Transaction, params: Vec<DataType>) -> Binder<'a> {
+        Binder {
+            txn,
+            outer: Vec::new(),
+            correlated: Vec::new(),
+            params,
+            next_subquery: 0,
+            in_aggregate: false,
+            clause: "WHERE",
+            ctes: Vec::new(),
+            view_depth: 0,
+        }
+    }
+
+    /// Binds a query; returns its plan and output columns.
+    pub fn query(&mut self, q: &ast::Query) -> Result<(Plan, Vec<Column>), SqlError> {
+        stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || self.query_inner(q))
+    }
+
+    fn query_inner(&mut self, q: &ast::Query) -> Result<(Plan, Vec<Column>), SqlError> {
+        if q.fetch.is_some() || !q.locks.is_empty() {
+            return Err(not_supported("FETCH / FOR UPDATE"));
+        }
+        let pushed = match &q.with {
+            Some(w) => {
+                if w.recursive {
+                    return Err(not_supported("WITH RECURSIVE"));
+                }
+                for cte in &w.cte_tables {
+                    let name = ident(&cte.alias.name);
+                    let cols = cte.alias.columns.iter().map(|c| ident(&c.name)).collect();
+                    self.ctes.push((name, (*cte.query).clone(), cols));
+                }
+                w.cte_tables.len()
+            }
+            None => 0,
+        };
+        let tail = Tail {
+            order_by: q.order_by.as_ref(),
+            limit: q.limit_clause.as_ref(),
+        };
+        let r = self.set_expr(&q.body, Some(tail));
+        let n = self.ctes.len();
+        self.ctes.truncate(n - pushed);
+        r
+    }
+
+    fn set_expr(
+        &mut self,
+        body: &ast::SetExpr,
+        tail: Option<Tail<'_>>,
+    ) -> Result<(Plan, Vec<Column>), SqlError> {
+        match body {
+            ast::SetExpr::Select(sel) => self.select(sel, tail),
+            ast::SetExpr::Query(q) => {
+                let r = self.query(q)?;
+                self.finish_output(r, tail)
+            }
+            ast::SetExpr::Values(v) => {
+                let r = self.values(v)?;
+                self.finish_output(r, tail)
+            }
+            ast::SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier,
+                right,
+            } => {
+                let (lp, lc) = self.set_expr(left, None)?;
+                let (rp, rc) = self.set_expr(right, None)?;
+                let kind = match op {
+                    ast::SetOperator::Union => SetOpKind::Union,
+                    ast::SetOperator::Intersect => SetOpKind::Intersect,
+                    ast::SetOperator::Except | ast::SetOperator::Minus => SetOpKind::Except,
+                };
+                let word = match kind {
+                    SetOpKind::Union => "UNION",
+                    SetOpKind::Intersect => "INTERSECT",
+                    SetOpKind::Except => "EXCEPT",
+                };
+                if lc.len() != rc.len() {
+                    return Err(SqlError::new(
+                        "42601",
+                        format!("each {word} query must have the same number of columns"),
+                    ));
+                }
+                let mut types = Vec::with_capacity(lc.len());
+                for (a, b) in lc.iter().zip(&rc) {
+                    types.push(self.common_type(&[a.ty, b.ty], word)?);
+                }
+                let lp = self.cast_columns(lp, &lc, &types)?;
+                let rp = self.cast_columns(rp, &rc, &types)?;
+                let all = matches!(set_quantifier, ast::SetQuantifier::All);
+                let cols = lc
+                    .iter()
+                    .zip(&types)
+                    .map(|(c, t)| Column {
+                        name: c.name.clone(),
+                        ty: *t,
+                    })
+                    .collect();
+                let plan = Plan::SetOp {
+                    op: kind,
+                    all,
+                    left: Box::new(lp),
+                    right: Box::new(rp),
+                };
+                self.finish_output((plan, cols), tail)
+            }
+            other => Err(not_supported(format!("query body {other}"))),
+        }
+    }
+
+    /// Adds casts so the plan's columns have `types`.
+    fn cast_columns(
+        &mut self,
+        plan: Plan,
+        cols: &[Column],
+        types: &[DataType],
+    ) -> Result<Plan, SqlError> {
+        if cols.iter().zip(types).all(|(c, t)| c.ty == *t) {
+            return Ok(plan);
+        }
+        let mut exprs = Vec::with_capacity(cols.len());
+        for (i, (c, t)) in cols.iter().zip(types).enumerate() {
+            exprs.push(self.coerce(Expr::Column(i), c.ty, *t)?);
+        }
+        Ok(Plan::Project {
+            input: Box::new(plan),
+            exprs,
+        })
+    }
+
+    /// ORDER BY / LIMIT over a query's output columns only (set operations, VALUES).
+    fn finish_output(
+        &mut self,
+        (plan, cols): (Plan, Vec<Column>),
+        tail: Option<Tail<'_>>,
+    ) -> Result<(Plan, Vec<Column>), SqlError> {
+        let Some(tail) = tail else {
+            return Ok((plan, cols));
+        };
+        let mut scope = Scope::new(
+            cols.iter()
+                .map(|c| ScopeColumn {
+                    table: None,
+                    name: c.name.clone(),
+                    ty: c.ty,
+                    hidden: false,
+                })
+                .collect(),
+        );
+        let mut plan = plan;
+        if let Some(ob) = tail.order_by {
+            let mut keys = Vec::new();
+            for item in order_items(ob)? {
+                let expr = match output_position(&item.expr, &cols)? {
+                    Some(i) => Expr::Column(i),
+                    None => self.expr(&item.expr, &mut scope)?.0,
+                };
+                keys.push(sort_key(expr, item));
+            }
+            plan = Plan::Sort {
+                input: Box::new(plan),
+                keys,
+            };
+        }
+        plan = self.limit(plan, tail.limit)?;
+        Ok((plan, cols))
+    }
+
+    fn limit(&mut self, plan: Plan, limit: Option<&ast::LimitClause>) -> Result<Plan, SqlError> {
+        let Some(limit) = limit else {
+            return Ok(plan);
+        };
+        let (l, o) = match limit {
+            ast::LimitClause::LimitOffset { limit, offset, .. } => {
+                (limit.as_ref(), offset.as_ref().map(|o| &o.value))
+            }
+            ast::LimitClause::OffsetCommaLimit { offset, limit } => (Some(limit), Some(offset)),
+        };
+        let mut empty = Scope::default();
+        let mut bind = |b: &mut Self, e: Option<&ast::Expr>| -> Result<Option<Expr>, SqlError> {
+            match e {
+                None => Ok(None),
+                Some(e) => {
+                    let (x, t) = b.expr(e, &mut empty)?;
+                    Ok(Some(b.coerce(x, t, DataType::Int8)?))
+                }
+            }
+        };
+        let limit = bind(self, l)?;
+        let offset = bind(self, o)?;
+        Ok(Plan::Limit {
+            input: Box::new(plan),
+            limit,
+            offset,
+        })
+    }
+
+    fn values(&mut self, v: &ast::Values) -> Result<(Plan, Vec<Column>), SqlError> {
+        let width = v.rows.first().map(|r| r.len()).unwrap_or(0);
+        let mut scope = Scope::default();
+        let mut bound: Vec<Vec<(Expr, DataType)>> = Vec::with_capacity(v.rows.len());
+        for row in &v.rows {
+            if row.len() != width {
+                return Err(SqlError::new(
+                    "42601",
+                    "VALUES lists must all be the same length",
+                ));
+            }
+            let mut r = Vec::with_capacity(width);
+            for e in row.iter() {
+                r.push(self.expr(e, &mut scope)?);
+            }
+            bound.push(r);
+        }
+        let mut types = Vec::with_capacity(width);
+        for c in 0..width {
+            let tys: Vec<DataType> = bound.iter().map(|r| r[c].1).collect();
+            types.push(self.common_type(&tys, "VALUES")?);
+        }
+        let mut rows = Vec::with_capacity(bound.len());
+        for r in bound {
+            let mut out = Vec::with_capacity(width);
+            for (c, (x, t)) in r.into_iter().enumerate() {
+                out.push(self.coerce(x, t, types[c])?);
+            }
+            rows.push(out);
+        }
+        let cols = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Column {
+                name: format!("column{}", i + 1),
+                ty: *t,
+            })
+            .collect();
+        Ok((Plan::Values { rows, width }, cols))
+    }
+
+    fn select(
+        &mut self,
+        sel: &ast::Select,
+        tail: Option<Tail<'_>>,
+    ) -> Result<(Plan, Vec<Column>), SqlError> {
+        if sel.into.is_some() || !sel.lateral_views.is_empty() || sel.top.is_some() {
+            return Err(not_supported("this SELECT form"));
+        }
+        if matches!(sel.distinct, Some(ast::Distinct::On(_))) {
+            return Err(not_supported("DISTINCT ON"));
+        }
+        let (units, mut conjuncts, mut scope) = self.from_clause(&sel.from)?;
+        if let Some(w) = &sel.selection {
+            self.clause = "WHERE";
+            let c = self.condition(w, &mut scope, "WHERE")?;
+            c.conjuncts(&mut conjuncts);
+        }
+        let plan = optimizer::plan_joins(units, conjuncts)?;
+        let group_exprs: &[ast::Expr] = match &sel.group_by {
+            ast::GroupByExpr::Expressions(e, _) => e,
+            ast::GroupByExpr::All(_) => return Err(not_supported("GROUP BY ALL")),
+        };
+        let grouped = !group_exprs.is_empty() || sel.having.is_some();
+        match self.select_rest(sel, tail.as_ref(), plan.clone(), scope.clone(), grouped) {
+            Err(e) if e.code == NEEDS_GROUPING && !grouped => {
+                self.select_rest(sel, tail.as_ref(), plan, scope, true)
+            }
+            r => r,
+        }
+    }
+
+    fn select_rest(
+        &mut self,
+        sel: &ast::Select,
+        tail: Option<&Tail<'_>>,
+        mut plan: Plan,
+        mut scope: Scope,
+        grouped: bool,
+    ) -> Result<(Plan, Vec<Column>), SqlError> {
+        let group_exprs: &[ast::Expr] = match &sel.group_by {
+            ast::GroupByExpr::Expressions(e, _) => e,
+            ast::GroupByExpr::All(_) => &[],
+        };
+        if grouped {
+            self.clause = "GROUP BY";
+            scope.grouping = Some(Grouping::default());
+            let mut groups = Vec::new();
+            let mut group_types = Vec::new();
+            for g in group_exprs {
+                let target = group_target(g, &sel.projection, &scope)?;
+                let (x, t) = self.expr(target, &mut scope)?;
+                groups.push(x);
+                group_types.push(t);
+            }
+            if let Some(gr) = scope.grouping.as_mut() {
+                gr.groups = groups;
+                gr.group_types = group_types;
+                gr.active = true;
+            }
+        }
+        self.clause = "SELECT";
+        // Select list.
+        let mut exprs = Vec::new();
+        let mut cols = Vec::new();
+        for item in &sel.projection {
+            match item {
+                ast::SelectItem::UnnamedExpr(e) => {
+                    let (x, t) = self.expr(e, &mut scope)?;
+                    exprs.push(x);
+                    cols.push(Column {
+                        name: column_name(e),
+                        ty: output_type(t),
+                    });
+                }
+                ast::SelectItem::ExprWithAlias { expr, alias } => {
+                    let (x, t) = self.expr(expr, &mut scope)?;
+                    exprs.push(x);
+                    cols.push(Column {
+                        name: ident(alias),
+                        ty: output_type(t),
+                    });
+                }
+                ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
+                    let qualifier = match item {
+                        ast::SelectItem::QualifiedWildcard(
+                            ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                            _,
+                        ) => Some(object_name(n)),
+                        ast::SelectItem::QualifiedWildcard(..) => {
+                            return Err(not_supported("this wildcard"));
+                        }
+                        _ => None,
+                    };
+                    if let Some(q) = &qualifier
+                        && !scope.has_table(q)
+                    {
+                        return Err(SqlError::new(
+                            "42P01",
+                            format!("missing FROM-clause entry for table \"{q}\""),
+                        ));
+                    }
+                    if scope.columns.is_empty() && qualifier.is_none() {
+                        return Err(SqlError::new(
+                            "42601",
+                            "SELECT * with no tables specified is not valid",
+                        ));
+                    }
+                    let wanted: Vec<(usize, ScopeColumn)> = scope
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| match &qualifier {
+                            Some(q) => c.table.as_deref() == Some(q.as_str()),
+                            None => !c.hidden,
+                        })
+                        .map(|(i, c)| (i, c.clone()))
+                        .collect();
+                    for (i, c) in wanted {
+                        let x = if scope.is_grouped() {
+                            match scope.grouped_position(i) {
+                                Some(p) => Expr::Column(p),
+                                None => {
+                                    return Err(scope::ungrouped(c.table.as_deref(), &c.name));
+                                }
+                            }
+                        } else {
+                            Expr::Column(i)
+                        };
+                        exprs.push(x);
+                        cols.push(Column {
+                            name: c.name.clone(),
+                            ty: c.ty,
+                        });
+                    }
+                }
+                ast::SelectItem::ExprWithAliases { .. } => {
+                    return Err(not_supported("multiple aliases"));
+                }
+            }
+        }
+        // HAVING.
+        let having = match &sel.having {
+            Some(h) => {
+                self.clause = "HAVING";
+                Some(self.condition(h, &mut scope, "HAVING")?)
+            }
+            None => None,
+        };
+        // ORDER BY: output columns by position or name, else expressions over the input.
+        let distinct = matches!(sel.distinct, Some(ast::Distinct::Distinct));
+        let visible = exprs.len();
+        let mut keys = Vec::new();
+        if let Some(ob) = tail.and_then(|t| t.order_by) {
+            self.clause = "ORDER BY";
+            for item in order_items(ob)? {
+                let pos = match output_position(&item.expr, &cols)? {
+                    Some(i) => i,
+                    None => {
+                        let (x, _) = self.expr(&item.expr, &mut scope)?;
+                        let key = format!("{x:?}");
+                        match exprs.iter().position(|e| format!("{e:?}") == key) {
+                            Some(i) => i,
+                            None if distinct => {
+                                return Err(SqlError::new(
+                                    "42P10",
+                                    "for SELECT DISTINCT, ORDER BY expressions must appear in select list",
+                                ));
+                            }
+                            None => {
+                                exprs.push(x);
+                                exprs.len() - 1
+                            }
+                        }
+                    }
+                };
+                keys.push(sort_key(Expr::Column(pos), item));
+            }
+        }
+        if let Some(g) = scope.grouping.take() {
+            plan = Plan::Aggregate {
+                input: Box::new(plan),
+                group: g.groups,
+                aggs: g.aggs,
+            };
+            if let Some(h) = having {
+                plan = Plan::Filter {
+                    input: Box::new(plan),
+                    predicate: h,
+                };
+            }
+        }
+        plan = Plan::Project {
+            input: Box::new(plan),
+            exprs,
+        };
+        if distinct {
+            plan = Plan::Distinct {
+                input: Box::new(plan),
+            };
+        }
+        if !keys.is_empty() {
+            plan = Plan::Sort {
+                input: Box::new(plan),
+                keys,
+            };
+        }
+        plan = self.limit(plan, tail.and_then(|t| t.limit))?;
+        let width = match &plan {
+            Plan::Project { exprs, .. } => exprs.len(),
+            _ => visible,
+        };
+        if width > visible || has_hidden(&plan, visible) {
+            plan = Plan::Project {
+                input: Box::new(plan),
+                exprs: (0..visible).map(Expr::Column).collect(),
+            };
+        }
+        Ok((plan, cols))
+    }
+
+    /// Binds a FROM clause: the units of its inner-join group, the join conjuncts, and the
+    /// scope of all its columns.
+    fn from_clause(
+        &mut self,
+        from: &[ast::TableWithJoins],
+    ) -> Result<(Vec<Unit>, Vec<Expr>, Scope), SqlError> {
+        if from.is_empty() {
+            return Ok((
+                vec![Unit::new(Plan::single_row(), 0)],
+                Vec::new(),
+                Scope::default(),
+            ));
+        }
+        let mut units = Vec::new();
+        let mut conjuncts = Vec::new();
+        let mut columns = Vec::new();
+        for twj in from {
+            let (u, c, cols) = self.table_with_joins(twj)?;
+            let offset = columns.len();
+            for mut e in c {
+                e.remap(&|i| i + offset);
+                conjuncts.push(e);
+            }
+            units.extend(u);
+            columns.extend(cols);
+        }
+        let names: Vec<&String> = columns.iter().filter_map(|c| c.table.as_ref()).collect();
+        let _ = names;
+        Ok((units, conjuncts, Scope::new(columns)))
+    }
+
+    /// One FROM item with its joins; positions in the returned conjuncts are local to it.
+    #[allow(clippy::type_complexity)]
+    fn table_with_joins(
+        &mut self,
+        twj: &ast::TableWithJoins,
+    ) -> Result<(Vec<Unit>, Vec<Expr>, Vec<ScopeColumn>), SqlError> {
+        let (plan, mut columns) = self.factor(&twj.relation)?;
+        let mut units = vec![Unit::new(plan, columns.len())];
+        let mut conjuncts: Vec<Expr> = Vec::new();
+        for join in &twj.joins {
+            use ast::JoinOperator as J;
+            let (kind, constraint) = match &join.join_operator {
+                J::Join(c) | J::Inner(c) => (JoinKind::Inner, Some(c)),
+                J::Left(c) | J::LeftOuter(c) => (JoinKind::Left, Some(c)),
+                J::Right(c) | J::RightOuter(c) => (JoinKind::Right, Some(c)),
+                J::FullOuter(c) => (JoinKind::Full, Some(c)),
+                J::CrossJoin(_) => (JoinKind::Inner, None),
+                other => return Err(not_supported(format!("join {other:?}"))),
+            };
+            let (rplan, rcols) = self.factor(&join.relation)?;
+            let left_width = columns.len();
+            let mut all = columns.clone();
+            all.extend(rcols.iter().cloned());
+            let mut scope = Scope::new(all);
+            let mut on = Vec::new();
+            match constraint {
+                None | Some(ast::JoinConstraint::None) => {}
+                Some(ast::JoinConstraint::On(e)) => {
+                    self.clause = "JOIN conditions";
+                    let c = self.condition(e, &mut scope, "JOIN/ON")?;
+                    c.conjuncts(&mut on);
+                }
+                Some(ast::JoinConstraint::Using(names)) => {
+                    for n in names {
+                        let name = object_name(n);
+                        on.push(self.using_condition(&mut scope, left_width, &name)?);
+                    }
+                }
+                Some(ast::JoinConstraint::Natural) => {
+                    let lnames: Vec<String> = columns
+                        .iter()
+                        .filter(|c| !c.hidden)
+                        .map(|c| c.name.clone())
+                        .collect();
+                    for c in &rcols {
+                        if lnames.contains(&c.name) {
+                            on.push(self.using_condition(&mut scope, left_width, &c.name)?);
+                        }
+                    }
+                }
+                Some(other) => return Err(not_supported(format!("join constraint {other:?}"))),
+            }
+            columns = scope.columns;
+            if kind == JoinKind::Inner {
+                units.push(Unit::new(rplan, rcols.len()));
+                conjuncts.extend(on);
+            } else {
+                let left = optimizer::plan_joins(std::mem::take(&mut units), std::mem::take(&mut conjuncts))?;
+                let joined = optimizer::join(left, rplan, kind, on, left_width, rcols.len())?;
+                units = vec![Unit::new(joined, columns.len())];
+            }
+        }
+        Ok((units, conjuncts, columns))
+    }
+
+    /// `USING (name)`: the equality, and the right column hidden from unqualified lookup.
+    fn using_condition(
+        &mut self,
+        scope: &mut Scope,
+        left_width: usize,
+        name: &str,
+    ) -> Result<Expr, SqlError> {
+        let find = |range: std::ops::Range<usize>, scope: &Scope| {
+            range
+                .into_iter()
+                .find(|&i| scope.columns[i].name == name && !scope.columns[i].hidden)
+        };
+        let n = scope.columns.len();
+        let (Some(l), Some(r)) = (find(0..left_width, scope), find(left_width..n, scope)) else {
+            return Err(SqlError::new(
+                "42703",
+                format!("column \"{name}\" specified in USING clause does not exist in left table"),
+            ));
+        };
+        scope.columns[r].hidden = true;
+        let (lt, rt) = (scope.columns[l].ty, scope.columns[r].ty);
+        let ty = self.common_type(&[lt, rt], "JOIN/USING")?;
+        let a = self.coerce(Expr::Column(l), lt, ty)?;
+        let b = self.coerce(Expr::Column(r), rt, ty)?;
+        Ok(Expr::Binary(
+            crate::sql::plan::BinOp::Eq,
+            a.boxed(),
+            b.boxed(),
+        ))
+    }
+
+    /// One relation in FROM: its plan and columns.
+    fn factor(&mut self, f: &ast::TableFactor) -> Result<(Plan, Vec<ScopeColumn>), SqlError> {
+        match f {
+            ast::TableFactor::Table {
+                name, alias, args, ..
+            } => {
+                if args.is_some() {
+                    return Err(not_supported("table functions"));
+                }
+                let rel_name = object_name(name);
+                let alias_name = alias
+                    .as_ref()
+                    .map(|a| ident(&a.name))
+                    .unwrap_or_else(|| rel_name.clone());
+                let renames: Vec<String> = alias
+                    .as_ref()
+                    .map(|a| a.columns.iter().map(|c| ident(&c.name)).collect())
+                    .unwrap_or_default();
+                if let Some(pos) = self.ctes.iter().rposition(|(n, _, _)| *n == rel_name) {
+                    let (_, q, cols) = self.ctes[pos].clone();
+                    // A CTE sees only the CTEs defined before it.
+                    let hidden = self.ctes.split_off(pos);
+                    let r = self.derived(&q, &alias_name, &cols);
+                    self.ctes.extend(hidden);
+                    let (p, c) = r?;
+                    return Ok((p, rename(c, &renames)?));
+                }
+                match catalog::relation(self.txn, &rel_name)? {
+                    Some(Relation::Table(t)) => {
+                        let columns = t
+                            .columns
+                            .iter()
+                            .map(|c| ScopeColumn {
+                                table: Some(alias_name.clone()),
+                                name: c.name.clone(),
+                                ty: c.ty,
+                                hidden: c.dropped,
+                            })
+                            .collect();
+                        let plan = Plan::Scan {
+                            table: Arc::new(t),
+                            alias: alias_name,
+                            access: Access::Full { reverse: false },
+                            filter: None,
+                        };
+                        Ok((plan, rename_live(columns, &renames)?))
+                    }
+                    Some(Relation::View(v)) => {
+                        if self.view_depth > 32 {
+                            return Err(SqlError::new(
+                                "42P17",
+                                format!("infinite recursion detected in view \"{}\"", v.name),
+                            ));
+                        }
+                        let stmts = parser::parse(&v.sql)?;
+                        let Some(ast::Statement::Query(q)) = stmts.first() else {
+                            return Err(SqlError::new("XX000", "view definition is not a query"));
+                        };
+                        self.view_depth += 1;
+                        let saved_ctes = std::mem::take(&mut self.ctes);
+                        let r = self.derived(q, &alias_name, &v.columns);
+                        self.ctes = saved_ctes;
+                        self.view_depth -= 1;
+                        let (p, c) = r?;
+                        Ok((p, rename(c, &renames)?))
+                    }
+                    None => Err(catalog::undefined_table(&rel_name)),
+                }
+            }
+            ast::TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                ..
+            } => {
+                if *lateral {
+                    return Err(not_supported("LATERAL"));
+                }
+                let alias_name = alias
+                    .as_ref()
+                    .map(|a| ident(&a.name))
+                    .unwrap_or_else(|| "unnamed_subquery".into());
+                let cols: Vec<String> = alias
+                    .as_ref()
+                    .map(|a| a.columns.iter().map(|c| ident(&c.name)).collect())
+                    .unwrap_or_default();
+                self.derived(subquery, &alias_name, &cols)
+            }
+            ast::TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                let (units, conjuncts, mut cols) = self.table_with_joins(table_with_joins)?;
+                let plan = optimizer::plan_joins(units, conjuncts)?;
+                if let Some(a) = alias {
+                    let name = ident(&a.name);
+                    for c in &mut cols {
+                        c.table = Some(name.clone());
+                    }
+                }
+                Ok((plan, cols))
+            }
+            other => Err(not_supported(format!("FROM item {other}"))),
+        }
+    }
+
+    /// A subquery in FROM (or an inlined view or CTE) under `alias`.
+    fn derived(
+        &mut self,
+        q: &ast::Query,
+        alias: &str,
+        names: &[String],
+    ) -> Result<(Plan, Vec<ScopeColumn>), SqlError> {
+        // A derived table cannot see its siblings in FROM; enclosing levels stay visible.
+        let (plan, cols) = self.query(q)?;
+        if names.len() > cols.len() {
+            return Err(SqlError::new(
+                "42P10",
+                format!(
+                    "table \"{alias}\" has {} columns available but {} columns specified",
+                    cols.len(),
+                    names.len()
+                ),
+            ));
+        }
+        let columns = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ScopeColumn {
+                table: Some(alias.to_string()),
+                name: names.get(i).cloned().unwrap_or_else(|| c.name.clone()),
+                ty: output_type(c.ty),
+                hidden: false,
+            })
+            .collect();
+        Ok((plan, columns))
+    }
+
+    /// Binds a standalone expression over `scope` (DEFAULT, CHECK, RETURNING, SET).
+    pub fn scalar(
+        &mut self,
+        sql: &str,
+        scope: &mut Scope,
+    ) -> Result<(Expr, DataType), SqlError> {
+        let e = parser::parse_expr(sql)?;
+        self.expr(&e, scope)
+    }
+}
+
+/// An untyped output column is text, as PostgreSQL resolves `SELECT 'a'`.
+fn output_type(t: DataType) -> DataType {
+    if t == DataType::Unknown {
+        DataType::Text
+    } else {
+        t
+    }
+}
+
+fn rename(mut cols: Vec<ScopeColumn>, names: &[String]) -> Result<Vec<ScopeColumn>, SqlError> {
+    for (c, n) in cols.iter_mut().zip(names) {
+        c.name = n.clone();
+    }
+    Ok(cols)
+}
+
+fn rename_live(mut cols: Vec<ScopeColumn>, names: &[String]) -> Result<Vec<ScopeColumn>, SqlError> {
+    let mut it = names.iter();
+    for c in cols.iter_mut().filter(|c| !c.hidden) {
+        match it.next() {
+            Some(n) => c.name = n.clone(),
+            None => break,
+        }
+    }
+    Ok(cols)
+}
+
+fn order_items(ob: &ast::OrderBy) -> Result<&[ast::OrderByExpr], SqlError> {
+    match &ob.kind {
+        ast::OrderByKind::Expressions(e) => Ok(e),
+        ast::OrderByKind::All(_) => Err(not_supported("ORDER BY ALL")),
+    }
+}
+
+fn sort_key(expr: Expr, item: &ast::OrderByExpr) -> SortKey {
+    let desc = matches!(item.options.sort, Some(ast::OrderBySort::Desc));
+    SortKey {
+        expr,
+        desc,
+        nulls_first: item.options.nulls_first.unwrap_or(desc),
+    }
+}
+
+/// `ORDER BY 2` or `ORDER BY alias`: an output column.
+fn output_position(e: &ast::Expr, cols: &[Column]) -> Result<Option<usize>, SqlError> {
+    match e {
+        ast::Expr::Value(v) => {
+            if let ast::Value::Number(n, _) = &v.value {
+                let pos: usize = n.parse().unwrap_or(0);
+                if pos == 0 || pos > cols.len() {
+                    return Err(SqlError::new(
+                        "42P10",
+                        format!("ORDER BY position {n} is not in select list"),
+                    ));
+                }
+                return Ok(Some(pos - 1));
+            }
+            Ok(None)
+        }
+        ast::Expr::Identifier(i) => {
+            let name = ident(i);
+            let mut found = cols.iter().enumerate().filter(|(_, c)| c.name == name);
+            match (found.next(), found.next()) {
+                (Some((i, _)), None) => Ok(Some(i)),
+                (Some(_), Some(_)) => Err(SqlError::new(
+                    "42702",
+                    format!("ORDER BY \"{name}\" is ambiguous"),
+                )),
+                _ => Ok(None),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `GROUP BY 1` and `GROUP BY alias` name select-list expressions.
+fn group_target<'e>(
+    g: &'e ast::Expr,
+    projection: &'e [ast::SelectItem],
+    scope: &Scope,
+) -> Result<&'e ast::Expr, SqlError> {
+    let item_expr = |item: &'e ast::SelectItem| match item {
+        ast::SelectItem::UnnamedExpr(e) => Some(e),
+        ast::SelectItem::ExprWithAlias { expr, .. } => Some(expr),
+        _ => None,
+    };
+    match g {
+        ast::Expr::Value(v) => {
+            if let ast::Value::Number(n, _) = &v.value {
+                let pos: usize = n.parse().unwrap_or(0);
+                return projection
+                    .get(pos.wrapping_sub(1))
+                    .and_then(item_expr)
+                    .ok_or_else(|| {
+                        SqlError::new(
+                            "42P10",
+                            format!("GROUP BY position {n} is not in select list"),
+                        )
+                    });
+            }
+            Ok(g)
+        }
+        ast::Expr::Identifier(i) => {
+            let name = ident(i);
+            if matches!(scope.lookup(None, &name)?, scope::Resolved::Found(..)) {
+                return Ok(g);
+            }
+            for item in projection {
+                if let ast::SelectItem::ExprWithAlias { expr, alias } = item
+                    && ident(alias) == name
+                {
+                    return Ok(expr);
+                }
+            }
+            Ok(g)
+        }
+        _ => Ok(g),
+    }
+}
+
+fn has_hidden(plan: &Plan, visible: usize) -> bool {
+    match plan {
+        Plan::Project { exprs, .. } => exprs.len() > visible,
+        Plan::Sort { input, .. } | Plan::Limit { input, .. } | Plan::Distinct { input } => {
+            has_hidden(input, visible)
+        }
+        _ => false,
+    }
+}
+
+/// A literal NULL of a type, for padding.
+pub fn null_const() -> Expr {
+    Expr::Const(Value::Null)
+}

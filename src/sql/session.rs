@@ -1,0 +1,860 @@
+//! A session: one connection's transaction state and settings, and the statement loop.
+//!
+//! Transactions follow PostgreSQL. Outside a block each statement runs in its own
+//! transaction (autocommit) at `default_transaction_isolation`. BEGIN / START TRANSACTION
+//! opens a block; an error inside it marks the block failed, after which every statement but
+//! ROLLBACK (or ROLLBACK TO SAVEPOINT, or COMMIT, which then rolls back) fails with 25P02.
+//! SET TRANSACTION changes the level of a block that has not run a query yet. The levels:
+//! READ COMMITTED is read committed; REPEATABLE READ and SNAPSHOT are snapshot isolation;
+//! SERIALIZABLE runs as snapshot isolation until SSI and 2PL land (issue 6), but is reported
+//! as `serializable`.
+//!
+//! Statements bind and execute on the calling thread when it has stack to spare, otherwise on
+//! a helper thread with [`SQL_STACK_BYTES`](crate::sql::parser::SQL_STACK_BYTES) of stack,
+//! because deep expressions recurse.
+
+use super::binder::Binder;
+use super::binder::expr::{ident, object_name};
+use super::exec::{self, ExecCtx, ddl, dml};
+use super::functions::FnContext;
+use super::parser::{self, SQL_STACK_BYTES};
+use super::plan::Plan;
+use super::result::{Column, Notice, QueryResult, RelationInfo, TxnStatus};
+use super::types::{DataType, Value};
+use super::SqlError;
+use crate::catalog::{self, Relation};
+use crate::database::Database;
+use crate::txn::{CancelToken, IsolationLevel, Transaction};
+use parking_lot::Mutex;
+use sqlparser::ast;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// A requested isolation level (what SHOW transaction_isolation reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    ReadCommitted,
+    RepeatableRead,
+    Serializable,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::ReadCommitted => "read committed",
+            Level::RepeatableRead => "repeatable read",
+            Level::Serializable => "serializable",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Level> {
+        match s.trim().to_ascii_lowercase().replace(['_', '-'], " ").as_str() {
+            "read committed" | "read uncommitted" => Some(Level::ReadCommitted),
+            "repeatable read" | "snapshot" => Some(Level::RepeatableRead),
+            "serializable" => Some(Level::Serializable),
+            _ => None,
+        }
+    }
+
+    fn from_ast(l: &ast::TransactionIsolationLevel) -> Level {
+        match l {
+            ast::TransactionIsolationLevel::ReadCommitted
+            | ast::TransactionIsolationLevel::ReadUncommitted => Level::ReadCommitted,
+            ast::TransactionIsolationLevel::RepeatableRead
+            | ast::TransactionIsolationLevel::Snapshot => Level::RepeatableRead,
+            ast::TransactionIsolationLevel::Serializable => Level::Serializable,
+        }
+    }
+
+    fn engine(self) -> IsolationLevel {
+        match self {
+            Level::ReadCommitted => IsolationLevel::ReadCommitted,
+            Level::RepeatableRead | Level::Serializable => IsolationLevel::Snapshot,
+        }
+    }
+}
+
+/// Cancels a session's running statement from another thread.
+#[derive(Clone, Default)]
+pub struct CancelHandle {
+    flag: Arc<AtomicBool>,
+    token: Arc<Mutex<Option<CancelToken>>>,
+}
+
+impl CancelHandle {
+    /// Makes the running statement (or lock wait) fail with 57014.
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        if let Some(t) = self.token.lock().as_ref() {
+            t.cancel();
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Block {
+    None,
+    Open,
+    Failed,
+}
+
+struct Open {
+    txn: Transaction,
+    level: Level,
+    used: bool,
+    started: i64,
+}
+
+/// One connection's worth of state; see the module documentation.
+pub struct Session {
+    db: Database,
+    open: Option<Open>,
+    block: Block,
+    settings: BTreeMap<String, String>,
+    cancel: CancelHandle,
+}
+
+const SETTINGS: &[(&str, &str)] = &[
+    ("application_name", ""),
+    ("client_encoding", "UTF8"),
+    ("client_min_messages", "notice"),
+    ("datestyle", "ISO, MDY"),
+    ("default_transaction_isolation", "read committed"),
+    ("default_transaction_read_only", "off"),
+    ("extra_float_digits", "1"),
+    ("idle_in_transaction_session_timeout", "0"),
+    ("integer_datetimes", "on"),
+    ("intervalstyle", "postgres"),
+    ("is_superuser", "on"),
+    ("lock_timeout", "0"),
+    ("search_path", "\"$user\", public"),
+    ("serializable_mode", "ssi"),
+    ("server_encoding", "UTF8"),
+    ("server_version", "15.0 (isodb 0.1)"),
+    ("server_version_num", "150000"),
+    ("standard_conforming_strings", "on"),
+    ("statement_timeout", "0"),
+    ("synchronous_commit", "on"),
+    ("timezone", "UTC"),
+];
+
+fn now_micros() -> i64 {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    d.as_micros() as i64 - 946_684_800_000_000
+}
+
+fn aborted() -> SqlError {
+    SqlError::new(
+        "25P02",
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+}
+
+fn warning(code: &'static str, message: &str) -> Notice {
+    Notice {
+        severity: "WARNING",
+        code,
+        message: message.to_string(),
+    }
+}
+
+fn tag_only(tag: impl Into<String>) -> QueryResult {
+    QueryResult {
+        tag: tag.into(),
+        ..Default::default()
+    }
+}
+
+fn rows_result(columns: Vec<Column>, rows: Vec<Vec<Value>>, tag: String) -> QueryResult {
+    QueryResult {
+        columns,
+        rows,
+        tag,
+        notices: Vec::new(),
+    }
+}
+
+impl Session {
+    pub(crate) fn new(db: Database) -> Session {
+        let settings = SETTINGS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Session {
+            db,
+            open: None,
+            block: Block::None,
+            settings,
+            cancel: CancelHandle::default(),
+        }
+    }
+
+    /// A handle that cancels this session's running statement.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        self.cancel.clone()
+    }
+
+    /// Transaction-block status (ReadyForQuery's I/T/E).
+    pub fn status(&self) -> TxnStatus {
+        match self.block {
+            Block::None => TxnStatus::Idle,
+            Block::Open => TxnStatus::InBlock,
+            Block::Failed => TxnStatus::Failed,
+        }
+    }
+
+    /// A setting's current value.
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.settings.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+
+    /// Runs every statement in `sql` and returns the last one's result.
+    pub fn execute(&mut self, sql: &str) -> Result<QueryResult, SqlError> {
+        let mut results = self.execute_all(sql);
+        match results.pop() {
+            Some(r) => r,
+            None => Ok(tag_only("")),
+        }
+    }
+
+    /// Runs every statement in `sql`: one result per statement, stopping after the first
+    /// error (which is then the last element).
+    pub fn execute_all(&mut self, sql: &str) -> Vec<Result<QueryResult, SqlError>> {
+        let enough = stacker::remaining_stack().is_some_and(|s| s > 64 << 20);
+        if enough {
+            return self.execute_all_here(sql);
+        }
+        std::thread::scope(|s| {
+            match std::thread::Builder::new()
+                .name("isodb-sql".into())
+                .stack_size(SQL_STACK_BYTES)
+                .spawn_scoped(s, || self.execute_all_here(sql))
+            {
+                Ok(h) => h.join().unwrap_or_else(|_| {
+                    vec![Err(SqlError::new("XX000", "internal error: statement panicked"))]
+                }),
+                Err(e) => vec![Err(SqlError::new(
+                    "53000",
+                    format!("could not start a statement thread: {e}"),
+                ))],
+            }
+        })
+    }
+
+    fn execute_all_here(&mut self, sql: &str) -> Vec<Result<QueryResult, SqlError>> {
+        let stmts = match parser::parse(sql) {
+            Ok(s) => s,
+            Err(e) => {
+                if self.block == Block::Open {
+                    self.block = Block::Failed;
+                }
+                return vec![Err(e)];
+            }
+        };
+        let mut out = Vec::with_capacity(stmts.len());
+        for stmt in &stmts {
+            let r = self.statement(stmt, &[]);
+            let failed = r.is_err();
+            out.push(r);
+            if failed {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Runs one parsed statement with parameter values.
+    pub fn statement(
+        &mut self,
+        stmt: &ast::Statement,
+        params: &[Value],
+    ) -> Result<QueryResult, SqlError> {
+        self.cancel.flag.store(false, Ordering::SeqCst);
+        if let Some(t) = self.cancel.token.lock().as_ref() {
+            t.reset();
+        }
+        match stmt {
+            ast::Statement::StartTransaction { modes, .. } => return self.begin(modes),
+            ast::Statement::Commit { .. } => return self.commit(),
+            ast::Statement::Rollback { savepoint: None, .. } => return Ok(self.rollback()),
+            ast::Statement::Rollback {
+                savepoint: Some(name),
+                ..
+            } => return self.rollback_to(&ident(name)),
+            _ => {}
+        }
+        if self.block == Block::Failed {
+            return Err(aborted());
+        }
+        match stmt {
+            ast::Statement::Savepoint { name } => {
+                let Some(open) = self.open.as_mut().filter(|_| self.block == Block::Open) else {
+                    return Err(SqlError::new(
+                        "25P01",
+                        "SAVEPOINT can only be used in transaction blocks",
+                    ));
+                };
+                open.txn.savepoint(&ident(name))?;
+                return Ok(tag_only("SAVEPOINT"));
+            }
+            ast::Statement::ReleaseSavepoint { name } => {
+                let Some(open) = self.open.as_mut().filter(|_| self.block == Block::Open) else {
+                    return Err(SqlError::new(
+                        "25P01",
+                        "RELEASE SAVEPOINT can only be used in transaction blocks",
+                    ));
+                };
+                let r = open.txn.release(&ident(name));
+                if let Err(e) = r {
+                    self.block = Block::Failed;
+                    return Err(e.into());
+                }
+                return Ok(tag_only("RELEASE"));
+            }
+            ast::Statement::Set(set) => return self.set(set),
+            ast::Statement::ShowVariable { variable } => return self.show(variable),
+            ast::Statement::Reset(r) => return self.reset(r),
+            _ => {}
+        }
+        let autocommit = self.block == Block::None;
+        if autocommit {
+            let level = self.default_level();
+            self.open = Some(self.new_txn(level, false));
+        }
+        let r = self.run_in_txn(stmt, params);
+        if autocommit {
+            let open = self.open.take();
+            *self.cancel.token.lock() = None;
+            match (r, open) {
+                (Ok(res), Some(open)) => {
+                    open.txn.commit()?;
+                    Ok(res)
+                }
+                (Err(e), Some(open)) => {
+                    open.txn.rollback();
+                    Err(e)
+                }
+                (r, None) => r,
+            }
+        } else {
+            if r.is_err() {
+                self.block = Block::Failed;
+            }
+            r
+        }
+    }
+
+    fn default_level(&self) -> Level {
+        self.setting("default_transaction_isolation")
+            .and_then(Level::parse)
+            .unwrap_or(Level::ReadCommitted)
+    }
+
+    fn new_txn(&self, level: Level, read_only: bool) -> Open {
+        let txn = self.db.manager.begin(level.engine(), read_only);
+        *self.cancel.token.lock() = Some(txn.cancel_token());
+        Open {
+            txn,
+            level,
+            used: false,
+            started: now_micros(),
+        }
+    }
+
+    fn modes(&self, modes: &[ast::TransactionMode]) -> (Level, bool) {
+        let mut level = self.default_level();
+        let mut read_only = self.setting("default_transaction_read_only") == Some("on");
+        for m in modes {
+            match m {
+                ast::TransactionMode::IsolationLevel(l) => level = Level::from_ast(l),
+                ast::TransactionMode::AccessMode(a) => {
+                    read_only = matches!(a, ast::TransactionAccessMode::ReadOnly)
+                }
+            }
+        }
+        (level, read_only)
+    }
+
+    fn begin(&mut self, modes: &[ast::TransactionMode]) -> Result<QueryResult, SqlError> {
+        if self.block != Block::None {
+            if self.block == Block::Failed {
+                return Err(aborted());
+            }
+            let mut r = tag_only("BEGIN");
+            r.notices.push(warning("25001", "there is already a transaction in progress"));
+            return Ok(r);
+        }
+        let (level, read_only) = self.modes(modes);
+        self.open = Some(self.new_txn(level, read_only));
+        self.block = Block::Open;
+        Ok(tag_only("BEGIN"))
+    }
+
+    fn commit(&mut self) -> Result<QueryResult, SqlError> {
+        let block = std::mem::replace(&mut self.block, Block::None);
+        let open = self.open.take();
+        *self.cancel.token.lock() = None;
+        match (block, open) {
+            (Block::None, _) => {
+                let mut r = tag_only("COMMIT");
+                r.notices.push(warning("25P01", "there is no transaction in progress"));
+                Ok(r)
+            }
+            (Block::Failed, open) => {
+                if let Some(o) = open {
+                    o.txn.rollback();
+                }
+                Ok(tag_only("ROLLBACK"))
+            }
+            (Block::Open, Some(o)) => {
+                o.txn.commit()?;
+                Ok(tag_only("COMMIT"))
+            }
+            (Block::Open, None) => Ok(tag_only("COMMIT")),
+        }
+    }
+
+    fn rollback(&mut self) -> QueryResult {
+        let block = std::mem::replace(&mut self.block, Block::None);
+        *self.cancel.token.lock() = None;
+        if let Some(o) = self.open.take() {
+            o.txn.rollback();
+        }
+        let mut r = tag_only("ROLLBACK");
+        if block == Block::None {
+            r.notices.push(warning("25P01", "there is no transaction in progress"));
+        }
+        r
+    }
+
+    fn rollback_to(&mut self, name: &str) -> Result<QueryResult, SqlError> {
+        let Some(open) = self.open.as_mut().filter(|_| self.block != Block::None) else {
+            return Err(SqlError::new(
+                "25P01",
+                "ROLLBACK TO SAVEPOINT can only be used in transaction blocks",
+            ));
+        };
+        match open.txn.rollback_to(name) {
+            Ok(()) => {
+                self.block = Block::Open;
+                Ok(tag_only("ROLLBACK"))
+            }
+            Err(e) => {
+                self.block = Block::Failed;
+                Err(e.into())
+            }
+        }
+    }
+
+    fn run_in_txn(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult, SqlError> {
+        let open = self
+            .open
+            .as_mut()
+            .ok_or_else(|| SqlError::new("XX000", "no transaction"))?;
+        open.txn.statement()?;
+        open.used = true;
+        let fnctx = FnContext {
+            statement_timestamp: now_micros(),
+            transaction_timestamp: open.started,
+        };
+        let manager = self.db.manager.clone();
+        let cancel = self.cancel.flag.clone();
+        run_statement(&manager, &mut open.txn, stmt, params, fnctx, &cancel)
+    }
+
+    fn set(&mut self, set: &ast::Set) -> Result<QueryResult, SqlError> {
+        match set {
+            ast::Set::SingleAssignment {
+                variable, values, ..
+            } => {
+                let name = object_name(variable);
+                let value = values
+                    .iter()
+                    .map(setting_text)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.assign(&name, &value)?;
+                Ok(tag_only("SET"))
+            }
+            ast::Set::SetTimeZone { value, .. } => {
+                self.assign("timezone", &setting_text(value))?;
+                Ok(tag_only("SET"))
+            }
+            ast::Set::SetTransaction { modes, .. } => {
+                let (level, read_only) = self.modes(modes);
+                match self.block {
+                    Block::None => {
+                        let mut r = tag_only("SET");
+                        r.notices.push(warning(
+                            "25P01",
+                            "SET TRANSACTION can only be used in transaction blocks",
+                        ));
+                        Ok(r)
+                    }
+                    Block::Failed => Err(aborted()),
+                    Block::Open => {
+                        if self.open.as_ref().is_some_and(|o| o.used) {
+                            return Err(SqlError::new(
+                                "25001",
+                                "SET TRANSACTION ISOLATION LEVEL must be called before any query",
+                            ));
+                        }
+                        if let Some(o) = self.open.take() {
+                            o.txn.rollback();
+                        }
+                        self.open = Some(self.new_txn(level, read_only));
+                        Ok(tag_only("SET"))
+                    }
+                }
+            }
+            _ => Err(SqlError::feature_not_supported("this SET form is not supported")),
+        }
+    }
+
+    fn assign(&mut self, name: &str, value: &str) -> Result<(), SqlError> {
+        let name = name.to_ascii_lowercase();
+        let lowered = value.to_ascii_lowercase();
+        if lowered == "default" {
+            if let Some((_, d)) = SETTINGS.iter().find(|(k, _)| *k == name) {
+                self.settings.insert(name, d.to_string());
+            }
+            return Ok(());
+        }
+        let invalid = || {
+            SqlError::new(
+                "22023",
+                format!("invalid value for parameter \"{name}\": \"{value}\""),
+            )
+        };
+        let value = match name.as_str() {
+            "default_transaction_isolation" | "transaction_isolation" => {
+                let level = Level::parse(value).ok_or_else(invalid)?;
+                if name == "transaction_isolation" {
+                    return Err(SqlError::feature_not_supported(
+                        "use SET TRANSACTION ISOLATION LEVEL",
+                    ));
+                }
+                level.name().to_string()
+            }
+            "serializable_mode" => match lowered.as_str() {
+                "ssi" | "2pl" => lowered,
+                _ => return Err(invalid().with_hint("Available values: ssi, 2pl.")),
+            },
+            "server_version" | "server_encoding" | "integer_datetimes" | "is_superuser"
+            | "server_version_num" => {
+                return Err(SqlError::new(
+                    "55P02",
+                    format!("parameter \"{name}\" cannot be changed"),
+                ));
+            }
+            _ if SETTINGS.iter().any(|(k, _)| *k == name) || name.contains('.') => {
+                value.to_string()
+            }
+            _ => {
+                return Err(SqlError::new(
+                    "42704",
+                    format!("unrecognized configuration parameter \"{name}\""),
+                ));
+            }
+        };
+        self.settings.insert(name, value);
+        Ok(())
+    }
+
+    fn show(&mut self, variable: &[ast::Ident]) -> Result<QueryResult, SqlError> {
+        let name = variable
+            .iter()
+            .map(ident)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase();
+        let text_col = |n: &str| Column {
+            name: n.to_string(),
+            ty: DataType::Text,
+        };
+        if name == "all" {
+            let rows = self
+                .settings
+                .iter()
+                .map(|(k, v)| vec![Value::Text(k.clone()), Value::Text(v.clone())])
+                .collect();
+            return Ok(rows_result(
+                vec![text_col("name"), text_col("setting")],
+                rows,
+                "SHOW".into(),
+            ));
+        }
+        let value = match name.as_str() {
+            "transaction_isolation" | "transaction isolation level" => match &self.open {
+                Some(o) => o.level.name().to_string(),
+                None => self.default_level().name().to_string(),
+            },
+            "transaction_read_only" => "off".to_string(),
+            "time zone" => self.setting("timezone").unwrap_or("UTC").to_string(),
+            _ => self
+                .setting(&name)
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    SqlError::new(
+                        "42704",
+                        format!("unrecognized configuration parameter \"{name}\""),
+                    )
+                })?,
+        };
+        let col = if name == "transaction isolation level" {
+            "transaction_isolation".to_string()
+        } else {
+            name
+        };
+        Ok(rows_result(
+            vec![text_col(&col)],
+            vec![vec![Value::Text(value)]],
+            "SHOW".into(),
+        ))
+    }
+
+    fn reset(&mut self, r: &ast::ResetStatement) -> Result<QueryResult, SqlError> {
+        match &r.reset {
+            ast::Reset::ALL => {
+                for (k, v) in SETTINGS {
+                    self.settings.insert(k.to_string(), v.to_string());
+                }
+            }
+            ast::Reset::ConfigurationParameter(n) => self.assign(&object_name(n), "default")?,
+            ast::Reset::SessionAuthorization => {}
+        }
+        Ok(tag_only("RESET"))
+    }
+
+    /// Every table and view, by name, for `\d`.
+    pub fn relations(&mut self) -> Result<Vec<RelationInfo>, SqlError> {
+        self.with_read_txn(|txn| {
+            let rels = catalog::relations(txn)?;
+            let mut out = Vec::with_capacity(rels.len());
+            for r in &rels {
+                out.push(describe(txn, r)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// One relation, for `\d NAME`.
+    pub fn relation(&mut self, name: &str) -> Result<Option<RelationInfo>, SqlError> {
+        let name = name.to_string();
+        self.with_read_txn(move |txn| match catalog::relation(txn, &name)? {
+            Some(r) => Ok(Some(describe(txn, &r)?)),
+            None => Ok(None),
+        })
+    }
+
+    fn with_read_txn<T>(
+        &mut self,
+        f: impl FnOnce(&mut Transaction) -> Result<T, SqlError>,
+    ) -> Result<T, SqlError> {
+        match self.open.as_mut() {
+            Some(o) if self.block == Block::Open => f(&mut o.txn),
+            _ => {
+                let mut txn = self.db.manager.begin(IsolationLevel::Snapshot, true);
+                let r = f(&mut txn);
+                txn.rollback();
+                r
+            }
+        }
+    }
+}
+
+fn describe(txn: &mut Transaction, r: &Relation) -> Result<RelationInfo, SqlError> {
+    let view_columns = match r {
+        Relation::View(v) => {
+            let stmts = parser::parse(&v.sql)?;
+            let Some(ast::Statement::Query(q)) = stmts.first() else {
+                return Ok(catalog::describe(r, Vec::new()));
+            };
+            let mut b = Binder::new(txn, Vec::new());
+            let (_, cols) = b.query(q)?;
+            cols.iter()
+                .enumerate()
+                .map(|(i, c)| crate::sql::result::ColumnInfo {
+                    name: v.columns.get(i).cloned().unwrap_or_else(|| c.name.clone()),
+                    type_name: c.ty.name(),
+                    not_null: false,
+                    default: None,
+                })
+                .collect()
+        }
+        Relation::Table(_) => Vec::new(),
+    };
+    Ok(catalog::describe(r, view_columns))
+}
+
+fn setting_text(e: &ast::Expr) -> String {
+    match e {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => s.clone(),
+            ast::Value::Number(n, _) => n.clone(),
+            ast::Value::Boolean(b) => if *b { "on" } else { "off" }.to_string(),
+            other => other.to_string(),
+        },
+        ast::Expr::Identifier(i) => i.value.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Binds and runs one statement in `txn`.
+pub fn run_statement(
+    manager: &crate::txn::TxnManager,
+    txn: &mut Transaction,
+    stmt: &ast::Statement,
+    params: &[Value],
+    fnctx: FnContext,
+    cancel: &AtomicBool,
+) -> Result<QueryResult, SqlError> {
+    match stmt {
+        ast::Statement::Query(q) => {
+            let (plan, columns) = Binder::new(txn, Vec::new()).query(q)?;
+            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+            let rows = exec::run(&plan, &mut ctx)?;
+            let n = rows.len();
+            Ok(rows_result(columns, rows, format!("SELECT {n}")))
+        }
+        ast::Statement::Insert(ins) => {
+            let bound = dml::bind_insert(&mut Binder::new(txn, Vec::new()), ins)?;
+            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+            let (n, rows) = dml::insert(&mut ctx, &bound)?;
+            Ok(with_returning(format!("INSERT 0 {n}"), bound.returning, rows))
+        }
+        ast::Statement::Update(up) => {
+            let bound = dml::bind_update(&mut Binder::new(txn, Vec::new()), up)?;
+            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+            let (n, rows) = dml::update(&mut ctx, &bound)?;
+            Ok(with_returning(format!("UPDATE {n}"), bound.returning, rows))
+        }
+        ast::Statement::Delete(del) => {
+            let bound = dml::bind_delete(&mut Binder::new(txn, Vec::new()), del)?;
+            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+            let (n, rows) = dml::delete(&mut ctx, &bound)?;
+            Ok(with_returning(format!("DELETE {n}"), bound.returning, rows))
+        }
+        ast::Statement::CreateTable(ct) => {
+            let out = ddl::create_table(&mut Binder::new(txn, Vec::new()), manager, ct)?;
+            Ok(ddl_result(out))
+        }
+        ast::Statement::CreateIndex(ci) => {
+            let mut build = |txn: &mut Transaction, t: &crate::catalog::TableDef, ix: &crate::catalog::IndexDef| {
+                let fc = FnContext {
+                    statement_timestamp: fnctx.statement_timestamp,
+                    transaction_timestamp: fnctx.transaction_timestamp,
+                };
+                let mut ctx = ExecCtx::new(txn, params, fc, cancel);
+                ddl::build_index(&mut ctx, t, ix)
+            };
+            let out = ddl::create_index(&mut Binder::new(txn, Vec::new()), manager, ci, &mut build)?;
+            Ok(ddl_result(out))
+        }
+        ast::Statement::CreateView(cv) => {
+            let out = ddl::create_view(&mut Binder::new(txn, Vec::new()), cv)?;
+            Ok(ddl_result(out))
+        }
+        ast::Statement::Drop {
+            object_type,
+            if_exists,
+            names,
+            ..
+        } => {
+            let out = ddl::drop(&mut Binder::new(txn, Vec::new()), object_type, names, *if_exists)?;
+            Ok(ddl_result(out))
+        }
+        ast::Statement::AlterTable(at) => {
+            let mut fill = |txn: &mut Transaction,
+                            t: &crate::catalog::TableDef,
+                            pos: usize,
+                            d: &crate::sql::plan::Expr| {
+                let fc = FnContext {
+                    statement_timestamp: fnctx.statement_timestamp,
+                    transaction_timestamp: fnctx.transaction_timestamp,
+                };
+                let mut ctx = ExecCtx::new(txn, params, fc, cancel);
+                ddl::fill_column(&mut ctx, t, pos, d)
+            };
+            let out = ddl::alter_table(&mut Binder::new(txn, Vec::new()), at, &mut fill)?;
+            Ok(ddl_result(out))
+        }
+        ast::Statement::Explain {
+            analyze, statement, ..
+        } => {
+            let ast::Statement::Query(q) = statement.as_ref() else {
+                return Err(SqlError::feature_not_supported(
+                    "EXPLAIN is supported for queries only",
+                ));
+            };
+            let (plan, _) = Binder::new(txn, Vec::new()).query(q)?;
+            let mut lines = Vec::new();
+            plan.explain(&mut lines, 0);
+            if *analyze {
+                let started = Instant::now();
+                let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+                let rows = exec::run(&plan, &mut ctx)?;
+                lines.push(format!("Rows: {}", rows.len()));
+                lines.push(format!(
+                    "Execution Time: {:.3} ms",
+                    started.elapsed().as_secs_f64() * 1000.0
+                ));
+            }
+            Ok(explain_result(lines))
+        }
+        other => Err(SqlError::feature_not_supported(format!(
+            "statement is not supported: {}",
+            first_words(&other.to_string())
+        ))),
+    }
+}
+
+fn first_words(s: &str) -> String {
+    s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+fn explain_result(lines: Vec<String>) -> QueryResult {
+    rows_result(
+        vec![Column {
+            name: "QUERY PLAN".into(),
+            ty: DataType::Text,
+        }],
+        lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+        "EXPLAIN".into(),
+    )
+}
+
+fn ddl_result(out: ddl::DdlOutcome) -> QueryResult {
+    QueryResult {
+        tag: out.tag.to_string(),
+        notices: out.notices,
+        ..Default::default()
+    }
+}
+
+fn with_returning(
+    tag: String,
+    returning: dml::Returning,
+    rows: Vec<Vec<Value>>,
+) -> QueryResult {
+    match returning {
+        Some((_, cols)) => rows_result(cols, rows, tag),
+        None => tag_only(tag),
+    }
+}
+
+/// A plan, for tests and tools that inspect planning.
+pub fn plan_of(db: &Database, sql: &str) -> Result<Plan, SqlError> {
+    let stmts = parser::parse(sql)?;
+    let Some(ast::Statement::Query(q)) = stmts.first() else {
+        return Err(SqlError::new("42601", "not a query"));
+    };
+    let mut txn = db.manager.begin(IsolationLevel::Snapshot, true);
+    let r = Binder::new(&mut txn, Vec::new()).query(q).map(|(p, _)| p);
+    txn.rollback();
+    r
+}
