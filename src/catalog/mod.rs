@@ -147,10 +147,9 @@ pub fn relation(txn: &mut Transaction, name: &str) -> Result<Option<Relation>, S
 pub fn table(txn: &mut Transaction, name: &str) -> Result<TableDef, SqlError> {
     match relation(txn, name)? {
         Some(Relation::Table(t)) => Ok(t),
-        Some(Relation::View(_)) => Err(SqlError::new(
-            "42809",
-            format!("\"{name}\" is not a table"),
-        )),
+        Some(Relation::View(_)) => {
+            Err(SqlError::new("42809", format!("\"{name}\" is not a table")))
+        }
         None => Err(undefined_table(name)),
     }
 }

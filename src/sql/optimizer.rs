@@ -62,7 +62,8 @@ pub fn push_filter(plan: Plan, preds: Vec<Expr>) -> Plan {
         }
         other => Plan::Filter {
             input: Box::new(other),
-            predicate: Expr::conjoin(preds).unwrap_or(Expr::Const(crate::sql::types::Value::Bool(true))),
+            predicate: Expr::conjoin(preds)
+                .unwrap_or(Expr::Const(crate::sql::types::Value::Bool(true))),
         },
     }
 }
@@ -70,7 +71,12 @@ pub fn push_filter(plan: Plan, preds: Vec<Expr>) -> Plan {
 /// Rough row estimate for join ordering.
 fn estimate(plan: &Plan) -> f64 {
     match plan {
-        Plan::Scan { table, access, filter, .. } => match access {
+        Plan::Scan {
+            table,
+            access,
+            filter,
+            ..
+        } => match access {
             Access::Full { .. } => {
                 if filter.is_some() {
                     250.0
@@ -161,7 +167,8 @@ pub fn plan_joins(units: Vec<Unit>, conjuncts: Vec<Expr>) -> Result<Plan, SqlErr
         } else {
             Plan::Filter {
                 input: Box::new(plan),
-                predicate: Expr::conjoin(late).unwrap_or(Expr::Const(crate::sql::types::Value::Bool(true))),
+                predicate: Expr::conjoin(late)
+                    .unwrap_or(Expr::Const(crate::sql::types::Value::Bool(true))),
             }
         }
     };
@@ -395,7 +402,9 @@ fn key_use(pred: &Expr, column: usize) -> Option<KeyUse> {
             })
         }
         Expr::InSet { expr, values, .. } if matches!(expr.as_ref(), Expr::Column(c) if *c == column) => {
-            Some(KeyUse::In(values.iter().cloned().map(Expr::Const).collect()))
+            Some(KeyUse::In(
+                values.iter().cloned().map(Expr::Const).collect(),
+            ))
         }
         Expr::InList { expr, list }
             if matches!(expr.as_ref(), Expr::Column(c) if *c == column)
@@ -409,7 +418,14 @@ fn key_use(pred: &Expr, column: usize) -> Option<KeyUse> {
 
 /// The best index access for a scan of `table` filtered by `preds`.
 pub fn choose_access(table: &TableDef, preds: &[Expr]) -> Access {
-    let mut paths: Vec<(Option<&crate::catalog::IndexDef>, &[usize], Vec<bool>, bool)> = Vec::new();
+    // (index or None for the primary key, key columns, per-column descending, unique)
+    type KeyPath<'t> = (
+        Option<&'t crate::catalog::IndexDef>,
+        &'t [usize],
+        Vec<bool>,
+        bool,
+    );
+    let mut paths: Vec<KeyPath> = Vec::new();
     if !table.primary_key.is_empty() {
         paths.push((
             None,

@@ -79,7 +79,11 @@ pub enum SubqueryKind {
     /// `EXISTS (...)`.
     Exists,
     /// `e IN (SELECT ...)` / `e op ANY|ALL (SELECT ...)`.
-    Quantified { expr: Box<Expr>, op: BinOp, all: bool },
+    Quantified {
+        expr: Box<Expr>,
+        op: BinOp,
+        all: bool,
+    },
 }
 
 /// A subquery inside an expression.
@@ -173,9 +177,11 @@ impl Expr {
                 a.walk(f);
                 b.walk(f);
             }
-            Expr::Not(a) | Expr::Neg(a) | Expr::IsNull(a) | Expr::IsBool(a, _) | Expr::Cast(a, _) => {
-                a.walk(f)
-            }
+            Expr::Not(a)
+            | Expr::Neg(a)
+            | Expr::IsNull(a)
+            | Expr::IsBool(a, _)
+            | Expr::Cast(a, _) => a.walk(f),
             Expr::Case {
                 operand,
                 whens,
@@ -259,9 +265,11 @@ impl Expr {
                 a.walk_mut(f);
                 b.walk_mut(f);
             }
-            Expr::Not(a) | Expr::Neg(a) | Expr::IsNull(a) | Expr::IsBool(a, _) | Expr::Cast(a, _) => {
-                a.walk_mut(f)
-            }
+            Expr::Not(a)
+            | Expr::Neg(a)
+            | Expr::IsNull(a)
+            | Expr::IsBool(a, _)
+            | Expr::Cast(a, _) => a.walk_mut(f),
             Expr::Case {
                 operand,
                 whens,
@@ -361,6 +369,9 @@ pub struct AggCall {
     pub ty: DataType,
 }
 
+/// One end of a key range: the bound's expression and whether it is inclusive.
+pub type KeyBound = Option<(Expr, bool)>;
+
 /// How a scan finds its rows.
 #[derive(Debug, Clone)]
 pub enum Access {
@@ -371,7 +382,7 @@ pub enum Access {
     Key {
         index: Option<IndexDef>,
         prefix: Vec<Expr>,
-        range: (Option<(Expr, bool)>, Option<(Expr, bool)>),
+        range: (KeyBound, KeyBound),
         reverse: bool,
     },
     /// Rows whose first key column equals one of `values`.
@@ -417,9 +428,18 @@ pub enum Plan {
         filter: Option<Expr>,
     },
     /// Literal rows.
-    Values { rows: Vec<Vec<Expr>>, width: usize },
-    Filter { input: Box<Plan>, predicate: Expr },
-    Project { input: Box<Plan>, exprs: Vec<Expr> },
+    Values {
+        rows: Vec<Vec<Expr>>,
+        width: usize,
+    },
+    Filter {
+        input: Box<Plan>,
+        predicate: Expr,
+    },
+    Project {
+        input: Box<Plan>,
+        exprs: Vec<Expr>,
+    },
     /// Left columns then right columns; `on` sees that concatenated row.
     NestedLoopJoin {
         left: Box<Plan>,
@@ -444,14 +464,19 @@ pub enum Plan {
         group: Vec<Expr>,
         aggs: Vec<AggCall>,
     },
-    Sort { input: Box<Plan>, keys: Vec<SortKey> },
+    Sort {
+        input: Box<Plan>,
+        keys: Vec<SortKey>,
+    },
     Limit {
         input: Box<Plan>,
         limit: Option<Expr>,
         offset: Option<Expr>,
     },
     /// Removes duplicate rows (NULLs equal), keeping the first.
-    Distinct { input: Box<Plan> },
+    Distinct {
+        input: Box<Plan>,
+    },
     SetOp {
         op: SetOpKind,
         all: bool,

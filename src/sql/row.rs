@@ -41,11 +41,16 @@ fn corrupt() -> SqlError {
 
 /// Decodes a row of a table whose column types are `types`.
 pub fn decode_row(bytes: &[u8], types: &[DataType]) -> Result<Vec<Value>, SqlError> {
-    let n = u16::from_be_bytes(bytes.get(..2).ok_or_else(corrupt)?.try_into().map_err(|_| corrupt())?)
-        as usize;
+    let n = u16::from_be_bytes(
+        bytes
+            .get(..2)
+            .ok_or_else(corrupt)?
+            .try_into()
+            .map_err(|_| corrupt())?,
+    ) as usize;
     let mut pos = 2;
     let mut out = Vec::with_capacity(types.len());
-    for i in 0..n.min(types.len()) {
+    for ty in types.iter().take(n) {
         let len_bytes: [u8; 4] = bytes
             .get(pos..pos + 4)
             .ok_or_else(corrupt)?
@@ -60,7 +65,7 @@ pub fn decode_row(bytes: &[u8], types: &[DataType]) -> Result<Vec<Value>, SqlErr
         let body = bytes.get(pos..pos + len as usize).ok_or_else(corrupt)?;
         pos += len as usize;
         // Stored values were already checked against their type modifiers.
-        let ty = unconstrained(&types[i]);
+        let ty = unconstrained(ty);
         out.push(decode_binary(body, &ty).map_err(|_| corrupt())?);
     }
     out.resize(types.len(), Value::Null);
@@ -102,7 +107,11 @@ pub fn key_value(v: &Value) -> KeyValue {
 
 /// Appends one key component (with numeric's exact tail).
 pub fn push_key(out: &mut Vec<u8>, v: &Value, desc: bool) {
-    let order = if desc { SortOrder::Desc } else { SortOrder::Asc };
+    let order = if desc {
+        SortOrder::Desc
+    } else {
+        SortOrder::Asc
+    };
     encode_value(out, &key_value(v), order);
     if let Value::Numeric(n) = v {
         encode_value(out, &KeyValue::Text(n.normalized_string()), order);
@@ -136,12 +145,13 @@ mod tests {
 
     #[test]
     fn rows_round_trip_and_pad() {
-        let types = [DataType::Int4, DataType::Text, DataType::Float8, DataType::Int8];
-        let row = vec![
-            Value::Int4(7),
-            Value::Null,
-            Value::Float8(1.5),
+        let types = [
+            DataType::Int4,
+            DataType::Text,
+            DataType::Float8,
+            DataType::Int8,
         ];
+        let row = vec![Value::Int4(7), Value::Null, Value::Float8(1.5)];
         let back = decode_row(&encode_row(&row), &types).unwrap();
         assert_eq!(back[..3], row[..]);
         assert_eq!(back[3], Value::Null);

@@ -13,6 +13,7 @@
 //! a helper thread with [`SQL_STACK_BYTES`](crate::sql::parser::SQL_STACK_BYTES) of stack,
 //! because deep expressions recurse.
 
+use super::SqlError;
 use super::binder::Binder;
 use super::binder::expr::{ident, object_name};
 use super::exec::{self, ExecCtx, ddl, dml};
@@ -21,7 +22,6 @@ use super::parser::{self, SQL_STACK_BYTES};
 use super::plan::Plan;
 use super::result::{Column, Notice, QueryResult, RelationInfo, TxnStatus};
 use super::types::{DataType, Value};
-use super::SqlError;
 use crate::catalog::{self, Relation};
 use crate::database::Database;
 use crate::txn::{CancelToken, IsolationLevel, Transaction};
@@ -50,7 +50,12 @@ impl Level {
     }
 
     fn parse(s: &str) -> Option<Level> {
-        match s.trim().to_ascii_lowercase().replace(['_', '-'], " ").as_str() {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', '-'], " ")
+            .as_str()
+        {
             "read committed" | "read uncommitted" => Some(Level::ReadCommitted),
             "repeatable read" | "snapshot" => Some(Level::RepeatableRead),
             "serializable" => Some(Level::Serializable),
@@ -209,7 +214,9 @@ impl Session {
 
     /// A setting's current value.
     pub fn setting(&self, name: &str) -> Option<&str> {
-        self.settings.get(&name.to_ascii_lowercase()).map(String::as_str)
+        self.settings
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
     }
 
     /// Runs every statement in `sql` and returns the last one's result.
@@ -235,7 +242,10 @@ impl Session {
                 .spawn_scoped(s, || self.execute_all_here(sql))
             {
                 Ok(h) => h.join().unwrap_or_else(|_| {
-                    vec![Err(SqlError::new("XX000", "internal error: statement panicked"))]
+                    vec![Err(SqlError::new(
+                        "XX000",
+                        "internal error: statement panicked",
+                    ))]
                 }),
                 Err(e) => vec![Err(SqlError::new(
                     "53000",
@@ -280,7 +290,9 @@ impl Session {
         match stmt {
             ast::Statement::StartTransaction { modes, .. } => return self.begin(modes),
             ast::Statement::Commit { .. } => return self.commit(),
-            ast::Statement::Rollback { savepoint: None, .. } => return Ok(self.rollback()),
+            ast::Statement::Rollback {
+                savepoint: None, ..
+            } => return Ok(self.rollback()),
             ast::Statement::Rollback {
                 savepoint: Some(name),
                 ..
@@ -385,7 +397,10 @@ impl Session {
                 return Err(aborted());
             }
             let mut r = tag_only("BEGIN");
-            r.notices.push(warning("25001", "there is already a transaction in progress"));
+            r.notices.push(warning(
+                "25001",
+                "there is already a transaction in progress",
+            ));
             return Ok(r);
         }
         let (level, read_only) = self.modes(modes);
@@ -401,7 +416,8 @@ impl Session {
         match (block, open) {
             (Block::None, _) => {
                 let mut r = tag_only("COMMIT");
-                r.notices.push(warning("25P01", "there is no transaction in progress"));
+                r.notices
+                    .push(warning("25P01", "there is no transaction in progress"));
                 Ok(r)
             }
             (Block::Failed, open) => {
@@ -426,7 +442,8 @@ impl Session {
         }
         let mut r = tag_only("ROLLBACK");
         if block == Block::None {
-            r.notices.push(warning("25P01", "there is no transaction in progress"));
+            r.notices
+                .push(warning("25P01", "there is no transaction in progress"));
         }
         r
     }
@@ -450,7 +467,11 @@ impl Session {
         }
     }
 
-    fn run_in_txn(&mut self, stmt: &ast::Statement, params: &[Value]) -> Result<QueryResult, SqlError> {
+    fn run_in_txn(
+        &mut self,
+        stmt: &ast::Statement,
+        params: &[Value],
+    ) -> Result<QueryResult, SqlError> {
         let open = self
             .open
             .as_mut()
@@ -511,7 +532,9 @@ impl Session {
                     }
                 }
             }
-            _ => Err(SqlError::feature_not_supported("this SET form is not supported")),
+            _ => Err(SqlError::feature_not_supported(
+                "this SET form is not supported",
+            )),
         }
     }
 
@@ -595,15 +618,12 @@ impl Session {
             },
             "transaction_read_only" => "off".to_string(),
             "time zone" => self.setting("timezone").unwrap_or("UTC").to_string(),
-            _ => self
-                .setting(&name)
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    SqlError::new(
-                        "42704",
-                        format!("unrecognized configuration parameter \"{name}\""),
-                    )
-                })?,
+            _ => self.setting(&name).map(str::to_string).ok_or_else(|| {
+                SqlError::new(
+                    "42704",
+                    format!("unrecognized configuration parameter \"{name}\""),
+                )
+            })?,
         };
         let col = if name == "transaction isolation level" {
             "transaction_isolation".to_string()
@@ -725,7 +745,11 @@ pub fn run_statement(
             let bound = dml::bind_insert(&mut Binder::new(txn, Vec::new()), ins)?;
             let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
             let (n, rows) = dml::insert(&mut ctx, &bound)?;
-            Ok(with_returning(format!("INSERT 0 {n}"), bound.returning, rows))
+            Ok(with_returning(
+                format!("INSERT 0 {n}"),
+                bound.returning,
+                rows,
+            ))
         }
         ast::Statement::Update(up) => {
             let bound = dml::bind_update(&mut Binder::new(txn, Vec::new()), up)?;
@@ -744,7 +768,9 @@ pub fn run_statement(
             Ok(ddl_result(out))
         }
         ast::Statement::CreateIndex(ci) => {
-            let mut build = |txn: &mut Transaction, t: &crate::catalog::TableDef, ix: &crate::catalog::IndexDef| {
+            let mut build = |txn: &mut Transaction,
+                             t: &crate::catalog::TableDef,
+                             ix: &crate::catalog::IndexDef| {
                 let fc = FnContext {
                     statement_timestamp: fnctx.statement_timestamp,
                     transaction_timestamp: fnctx.transaction_timestamp,
@@ -752,7 +778,8 @@ pub fn run_statement(
                 let mut ctx = ExecCtx::new(txn, params, fc, cancel);
                 ddl::build_index(&mut ctx, t, ix)
             };
-            let out = ddl::create_index(&mut Binder::new(txn, Vec::new()), manager, ci, &mut build)?;
+            let out =
+                ddl::create_index(&mut Binder::new(txn, Vec::new()), manager, ci, &mut build)?;
             Ok(ddl_result(out))
         }
         ast::Statement::CreateView(cv) => {
@@ -765,7 +792,12 @@ pub fn run_statement(
             names,
             ..
         } => {
-            let out = ddl::drop(&mut Binder::new(txn, Vec::new()), object_type, names, *if_exists)?;
+            let out = ddl::drop(
+                &mut Binder::new(txn, Vec::new()),
+                object_type,
+                names,
+                *if_exists,
+            )?;
             Ok(ddl_result(out))
         }
         ast::Statement::AlterTable(at) => {
@@ -836,11 +868,7 @@ fn ddl_result(out: ddl::DdlOutcome) -> QueryResult {
     }
 }
 
-fn with_returning(
-    tag: String,
-    returning: dml::Returning,
-    rows: Vec<Vec<Value>>,
-) -> QueryResult {
+fn with_returning(tag: String, returning: dml::Returning, rows: Vec<Vec<Value>>) -> QueryResult {
     match returning {
         Some((_, cols)) => rows_result(cols, rows, tag),
         None => tag_only(tag),

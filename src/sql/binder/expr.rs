@@ -13,7 +13,9 @@ use super::scope::{Resolved, Scope, ungrouped};
 use crate::sql::SqlError;
 use crate::sql::functions;
 use crate::sql::plan::{AggCall, AggFunc, BinOp, Expr, Subquery, SubqueryKind};
-use crate::sql::types::{self, DataType, Numeric, Value, hash_key, implicit_cast_target, parse_text};
+use crate::sql::types::{
+    self, DataType, Numeric, Value, hash_key, implicit_cast_target, parse_text,
+};
 use sqlparser::ast;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -250,10 +252,10 @@ impl Binder<'_> {
         clause: &str,
     ) -> Result<Expr, SqlError> {
         let (x, ty) = self.expr(e, scope)?;
-        self.to_bool(x, ty, clause)
+        self.bool_condition(x, ty, clause)
     }
 
-    fn to_bool(&mut self, x: Expr, ty: DataType, what: &str) -> Result<Expr, SqlError> {
+    fn bool_condition(&mut self, x: Expr, ty: DataType, what: &str) -> Result<Expr, SqlError> {
         match ty {
             DataType::Bool => Ok(x),
             DataType::Unknown => self.coerce(x, ty, DataType::Bool),
@@ -273,7 +275,11 @@ impl Binder<'_> {
         if from == DataType::Unknown {
             match e {
                 Expr::Const(Value::Text(s)) => {
-                    let target = if to == DataType::Unknown { DataType::Text } else { to };
+                    let target = if to == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        to
+                    };
                     return Ok(Expr::Const(parse_text(&s, &target)?));
                 }
                 Expr::Const(Value::Null) => return Ok(Expr::Const(Value::Null)),
@@ -305,17 +311,17 @@ impl Binder<'_> {
         to: DataType,
         column: &str,
     ) -> Result<Expr, SqlError> {
-        if from != DataType::Unknown && from != to {
-            if let Err(e) = types::assign(sample(&from), &to)
-                && (e.code == "42804" || e.code == "42846")
-            {
-                return Err(SqlError::datatype_mismatch(format!(
-                    "column \"{column}\" is of type {} but expression is of type {}",
-                    to.name(),
-                    from.name()
-                ))
-                .with_hint("You will need to rewrite or cast the expression."));
-            }
+        if from != DataType::Unknown
+            && from != to
+            && let Err(e) = types::assign(sample(&from), &to)
+            && (e.code == "42804" || e.code == "42846")
+        {
+            return Err(SqlError::datatype_mismatch(format!(
+                "column \"{column}\" is of type {} but expression is of type {}",
+                to.name(),
+                from.name()
+            ))
+            .with_hint("You will need to rewrite or cast the expression."));
         }
         self.coerce(e, from, to)
     }
@@ -336,7 +342,11 @@ impl Binder<'_> {
                 ))
             })?;
         }
-        Ok(if acc == DataType::Unknown { DataType::Text } else { acc })
+        Ok(if acc == DataType::Unknown {
+            DataType::Text
+        } else {
+            acc
+        })
     }
 
     fn binary(
@@ -590,7 +600,10 @@ impl Binder<'_> {
                 let target = matches!(e, A::IsTrue(_) | A::IsNotTrue(_));
                 let t = Expr::IsBool(b.boxed(), target);
                 let negated = matches!(e, A::IsNotTrue(_) | A::IsNotFalse(_));
-                Ok((if negated { Expr::Not(t.boxed()) } else { t }, DataType::Bool))
+                Ok((
+                    if negated { Expr::Not(t.boxed()) } else { t },
+                    DataType::Bool,
+                ))
             }
             A::IsUnknown(x) | A::IsNotUnknown(x) => {
                 let b = self.condition(x, scope, "IS UNKNOWN")?;
@@ -735,7 +748,12 @@ impl Binder<'_> {
                 conditions,
                 else_result,
                 ..
-            } => self.case(operand.as_deref(), conditions, else_result.as_deref(), scope),
+            } => self.case(
+                operand.as_deref(),
+                conditions,
+                else_result.as_deref(),
+                scope,
+            ),
             A::Cast {
                 expr, data_type, ..
             } => {
@@ -791,7 +809,10 @@ impl Binder<'_> {
             A::Subquery(q) => {
                 let (x, tys) = self.subquery_expr(q, SubqueryKind::Scalar, scope)?;
                 if tys.len() != 1 {
-                    return Err(SqlError::new("42601", "subquery must return only one column"));
+                    return Err(SqlError::new(
+                        "42601",
+                        "subquery must return only one column",
+                    ));
                 }
                 let ty = if tys[0] == DataType::Unknown {
                     DataType::Text
@@ -880,7 +901,9 @@ impl Binder<'_> {
             | V::EscapedStringLiteral(s)
             | V::NationalStringLiteral(s)
             | V::UnicodeStringLiteral(s)
-            | V::TripleSingleQuotedString(s) => (Expr::Const(Value::Text(s.clone())), DataType::Unknown),
+            | V::TripleSingleQuotedString(s) => {
+                (Expr::Const(Value::Text(s.clone())), DataType::Unknown)
+            }
             V::DollarQuotedString(d) => {
                 (Expr::Const(Value::Text(d.value.clone())), DataType::Unknown)
             }
@@ -900,9 +923,10 @@ impl Binder<'_> {
                 }
                 (Expr::Param(i), self.params[i])
             }
-            V::HexStringLiteral(h) => {
-                (Expr::Const(parse_text(&format!("\\x{h}"), &DataType::Bytea)?), DataType::Bytea)
-            }
+            V::HexStringLiteral(h) => (
+                Expr::Const(parse_text(&format!("\\x{h}"), &DataType::Bytea)?),
+                DataType::Bytea,
+            ),
             other => return Err(not_supported(format!("literal {other}"))),
         })
     }
@@ -980,8 +1004,9 @@ impl Binder<'_> {
         };
         let x = self.coerce(x, xt, if xt == DataType::Unknown { st } else { xt })?;
         let xt = if xt == DataType::Unknown { st } else { xt };
-        types::compare(&sample(&xt), &sample(&st))
-            .map_err(|_| SqlError::undefined_operator(xt.base_name(), op.symbol(), st.base_name()))?;
+        types::compare(&sample(&xt), &sample(&st)).map_err(|_| {
+            SqlError::undefined_operator(xt.base_name(), op.symbol(), st.base_name())
+        })?;
         self.next_subquery += 1;
         Ok(Expr::Subquery(Box::new(Subquery {
             plan,
@@ -1064,18 +1089,24 @@ impl Binder<'_> {
         if f.over.is_some() {
             return Err(not_supported("window functions"));
         }
-        let (list, distinct, clauses): (Vec<&ast::FunctionArg>, bool, Vec<&ast::FunctionArgumentClause>) =
-            match &f.args {
-                ast::FunctionArguments::None => (vec![], false, vec![]),
-                ast::FunctionArguments::List(l) => (
-                    l.args.iter().collect(),
-                    matches!(l.duplicate_treatment, Some(ast::DuplicateTreatment::Distinct)),
-                    l.clauses.iter().collect(),
+        let (list, distinct, clauses): (
+            Vec<&ast::FunctionArg>,
+            bool,
+            Vec<&ast::FunctionArgumentClause>,
+        ) = match &f.args {
+            ast::FunctionArguments::None => (vec![], false, vec![]),
+            ast::FunctionArguments::List(l) => (
+                l.args.iter().collect(),
+                matches!(
+                    l.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
                 ),
-                ast::FunctionArguments::Subquery(_) => {
-                    return Err(not_supported("a subquery as a function argument"));
-                }
-            };
+                l.clauses.iter().collect(),
+            ),
+            ast::FunctionArguments::Subquery(_) => {
+                return Err(not_supported("a subquery as a function argument"));
+            }
+        };
         if !clauses.is_empty() {
             return Err(not_supported("ORDER BY inside an aggregate call"));
         }
@@ -1098,7 +1129,15 @@ impl Binder<'_> {
             return Err(not_supported(format!("arguments of {name}")));
         }
         if let Some(func) = agg_func(&name) {
-            return self.aggregate(func, &name, &arg_exprs, star, distinct, f.filter.as_deref(), scope);
+            return self.aggregate(
+                func,
+                &name,
+                &arg_exprs,
+                star,
+                distinct,
+                f.filter.as_deref(),
+                scope,
+            );
         }
         if f.filter.is_some() {
             return Err(SqlError::new(
@@ -1131,7 +1170,10 @@ impl Binder<'_> {
                 let ty = self.common_type(&[at, bt], "NULLIF")?;
                 let a = self.coerce(a, at, ty)?;
                 let b = self.coerce(b, bt, ty)?;
-                Ok((Expr::NullIf(a.boxed(), b.boxed()), if at == DataType::Unknown { ty } else { at }))
+                Ok((
+                    Expr::NullIf(a.boxed(), b.boxed()),
+                    if at == DataType::Unknown { ty } else { at },
+                ))
             }
             _ => self.call_function(&name, args),
         }
@@ -1149,7 +1191,10 @@ impl Binder<'_> {
         scope: &mut Scope,
     ) -> Result<(Expr, DataType), SqlError> {
         let Some(g) = scope.grouping.as_mut() else {
-            return Err(SqlError::new(NEEDS_GROUPING, "aggregate outside a grouped query"));
+            return Err(SqlError::new(
+                NEEDS_GROUPING,
+                "aggregate outside a grouped query",
+            ));
         };
         if !g.active {
             return Err(SqlError::new(
@@ -1204,7 +1249,9 @@ impl Binder<'_> {
             if func != AggFunc::Count {
                 return Err(SqlError::new(
                     "42809",
-                    format!("{name}(*) specified, but {name} is not an aggregate function that takes *"),
+                    format!(
+                        "{name}(*) specified, but {name} is not an aggregate function that takes *"
+                    ),
                 ));
             }
             return Ok(AggCall {
@@ -1220,7 +1267,10 @@ impl Binder<'_> {
         if args.len() != want {
             return Err(SqlError::new(
                 "42883",
-                format!("function {name} with {} arguments does not exist", args.len()),
+                format!(
+                    "function {name} with {} arguments does not exist",
+                    args.len()
+                ),
             ));
         }
         let mut bound = Vec::with_capacity(args.len());

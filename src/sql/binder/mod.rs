@@ -304,7 +304,7 @@ impl<'a> Binder<'a> {
         if matches!(sel.distinct, Some(ast::Distinct::On(_))) {
             return Err(not_supported("DISTINCT ON"));
         }
-        let (units, mut conjuncts, mut scope) = self.from_clause(&sel.from)?;
+        let (units, mut conjuncts, mut scope) = self.bind_from(&sel.from)?;
         if let Some(w) = &sel.selection {
             self.clause = "WHERE";
             let c = self.condition(w, &mut scope, "WHERE")?;
@@ -515,7 +515,7 @@ impl<'a> Binder<'a> {
 
     /// Binds a FROM clause: the units of its inner-join group, the join conjuncts, and the
     /// scope of all its columns.
-    fn from_clause(
+    fn bind_from(
         &mut self,
         from: &[ast::TableWithJoins],
     ) -> Result<(Vec<Unit>, Vec<Expr>, Scope), SqlError> {
@@ -601,7 +601,10 @@ impl<'a> Binder<'a> {
                 units.push(Unit::new(rplan, rcols.len()));
                 conjuncts.extend(on);
             } else {
-                let left = optimizer::plan_joins(std::mem::take(&mut units), std::mem::take(&mut conjuncts))?;
+                let left = optimizer::plan_joins(
+                    std::mem::take(&mut units),
+                    std::mem::take(&mut conjuncts),
+                )?;
                 let joined = optimizer::join(left, rplan, kind, on, left_width, rcols.len())?;
                 units = vec![Unit::new(joined, columns.len())];
             }
@@ -779,11 +782,7 @@ impl<'a> Binder<'a> {
     }
 
     /// Binds a standalone expression over `scope` (DEFAULT, CHECK, RETURNING, SET).
-    pub fn scalar(
-        &mut self,
-        sql: &str,
-        scope: &mut Scope,
-    ) -> Result<(Expr, DataType), SqlError> {
+    pub fn scalar(&mut self, sql: &str, scope: &mut Scope) -> Result<(Expr, DataType), SqlError> {
         let e = parser::parse_expr(sql)?;
         self.expr(&e, scope)
     }

@@ -33,7 +33,10 @@ enum Acc {
 
 fn new_acc(call: &AggCall) -> Acc {
     let arg_ty = Some(call.arg_ty);
-    let is_int = matches!(arg_ty, Some(DataType::Int2 | DataType::Int4 | DataType::Int8));
+    let is_int = matches!(
+        arg_ty,
+        Some(DataType::Int2 | DataType::Int4 | DataType::Int8)
+    );
     let is_float = matches!(arg_ty, Some(DataType::Float4 | DataType::Float8));
     let is_interval = matches!(arg_ty, Some(DataType::Interval));
     match call.func {
@@ -172,7 +175,9 @@ fn finish(acc: Acc, ty: &DataType) -> Result<Value, SqlError> {
         Acc::Count(n) => Value::Int8(n),
         Acc::SumInt(_, false) | Acc::SumFloat(_, false) => Value::Null,
         Acc::SumInt(s, true) => match ty {
-            DataType::Int8 => Value::Int8(i64::try_from(s).map_err(|_| SqlError::bigint_out_of_range())?),
+            DataType::Int8 => {
+                Value::Int8(i64::try_from(s).map_err(|_| SqlError::bigint_out_of_range())?)
+            }
             _ => Value::Numeric(Numeric::parse(&s.to_string())?),
         },
         Acc::SumFloat(s, true) => match ty {
@@ -181,9 +186,10 @@ fn finish(acc: Acc, ty: &DataType) -> Result<Value, SqlError> {
         },
         Acc::SumNumeric(s) => s.map(Value::Numeric).unwrap_or(Value::Null),
         Acc::SumInterval(s) => s.unwrap_or(Value::Null),
-        Acc::AvgInt(_, 0) | Acc::AvgFloat(_, 0) | Acc::AvgNumeric(_, 0) | Acc::AvgInterval(_, 0) => {
-            Value::Null
-        }
+        Acc::AvgInt(_, 0)
+        | Acc::AvgFloat(_, 0)
+        | Acc::AvgNumeric(_, 0)
+        | Acc::AvgInterval(_, 0) => Value::Null,
         Acc::AvgInt(s, c) => {
             let sum = Numeric::parse(&s.to_string())?;
             Value::Numeric(sum.div(&Numeric::from_i64(c))?)

@@ -7,7 +7,7 @@
 //! duplicates as PostgreSQL does (`could not create unique index`).
 
 use super::ExecCtx;
-use super::dml::{bind_default, index_entry, table_scope};
+use super::dml::{bind_default, index_entry};
 use super::eval::eval;
 use crate::catalog::{self, CheckDef, ColumnDef, IndexDef, Relation, TableDef, ViewDef};
 use crate::sql::SqlError;
@@ -15,9 +15,21 @@ use crate::sql::binder::Binder;
 use crate::sql::binder::expr::{ident, object_name, sql_type};
 use crate::sql::plan::Access;
 use crate::sql::result::Notice;
-use crate::sql::types::{DataType, Value};
 use crate::txn::TxnManager;
 use sqlparser::ast;
+
+/// Fills a new column of every row with its default (run by the session with an executor).
+pub type ColumnFill<'a> = dyn FnMut(
+        &mut crate::txn::Transaction,
+        &TableDef,
+        usize,
+        &crate::sql::plan::Expr,
+    ) -> Result<(), SqlError>
+    + 'a;
+
+/// Builds a new index from the table's rows.
+pub type IndexBuild<'a> =
+    dyn FnMut(&mut crate::txn::Transaction, &TableDef, &IndexDef) -> Result<(), SqlError> + 'a;
 
 /// What a DDL statement reports.
 pub struct DdlOutcome {
@@ -63,9 +75,9 @@ fn index_columns(
             ast::Expr::Identifier(i) => ident(i),
             other => return Err(not_supported(format!("index expression {other}"))),
         };
-        let pos = table.column(&name).ok_or_else(|| {
-            SqlError::new("42703", format!("column \"{name}\" does not exist"))
-        })?;
+        let pos = table
+            .column(&name)
+            .ok_or_else(|| SqlError::new("42703", format!("column \"{name}\" does not exist")))?;
         out.push(pos);
         desc.push(matches!(
             c.column.options.sort,
@@ -193,10 +205,21 @@ pub fn create_table(
     }
     for (n, cols) in uniques {
         let iname = n.unwrap_or_else(|| {
-            let names: Vec<&str> = cols.iter().map(|&c| table.columns[c].name.as_str()).collect();
+            let names: Vec<&str> = cols
+                .iter()
+                .map(|&c| table.columns[c].name.as_str())
+                .collect();
             format!("{name}_{}_key", names.join("_"))
         });
-        add_index_def(b, mgr, &mut table, iname, cols.clone(), vec![false; cols.len()], true)?;
+        add_index_def(
+            b,
+            mgr,
+            &mut table,
+            iname,
+            cols.clone(),
+            vec![false; cols.len()],
+            true,
+        )?;
     }
     // Validate DEFAULT and CHECK expressions now, not at first use.
     for i in 0..table.columns.len() {
@@ -242,7 +265,7 @@ pub fn create_index(
     ctx_txn: &mut Binder,
     mgr: &TxnManager,
     ci: &ast::CreateIndex,
-    exec: &mut dyn FnMut(&mut crate::txn::Transaction, &TableDef, &IndexDef) -> Result<(), SqlError>,
+    exec: &mut IndexBuild,
 ) -> Result<DdlOutcome, SqlError> {
     let tname = object_name(&ci.table_name);
     let mut table = catalog::table(ctx_txn.txn, &tname)?;
@@ -250,7 +273,10 @@ pub fn create_index(
     let name = match &ci.name {
         Some(n) => object_name(n),
         None => {
-            let names: Vec<&str> = cols.iter().map(|&c| table.columns[c].name.as_str()).collect();
+            let names: Vec<&str> = cols
+                .iter()
+                .map(|&c| table.columns[c].name.as_str())
+                .collect();
             format!("{tname}_{}_idx", names.join("_"))
         }
     };
@@ -272,7 +298,11 @@ pub fn build_index(ctx: &mut ExecCtx, table: &TableDef, ix: &IndexDef) -> Result
     for r in rows {
         let (entry, slot) = index_entry(ix, &r.row, &r.key);
         if slot && ctx.txn.lock_row(&ix.storage(), &entry)?.is_some() {
-            let names: Vec<&str> = ix.columns.iter().map(|&c| table.columns[c].name.as_str()).collect();
+            let names: Vec<&str> = ix
+                .columns
+                .iter()
+                .map(|&c| table.columns[c].name.as_str())
+                .collect();
             let vals: Vec<String> = ix
                 .columns
                 .iter()
@@ -343,11 +373,14 @@ pub fn drop(
             }
             Some(Relation::View(_)) if kind == "view" => catalog::delete_relation(b.txn, &name)?,
             Some(_) => {
-                return Err(SqlError::new(
-                    "42809",
-                    format!("\"{name}\" is not a {kind}"),
-                )
-                .with_hint(format!("Use DROP {} to remove it.", if kind == "table" { "VIEW" } else { "TABLE" })));
+                return Err(
+                    SqlError::new("42809", format!("\"{name}\" is not a {kind}")).with_hint(
+                        format!(
+                            "Use DROP {} to remove it.",
+                            if kind == "table" { "VIEW" } else { "TABLE" }
+                        ),
+                    ),
+                );
             }
             None if if_exists => out.notices.push(Notice {
                 severity: "NOTICE",
@@ -407,7 +440,7 @@ pub fn create_view(b: &mut Binder, cv: &ast::CreateView) -> Result<DdlOutcome, S
 pub fn alter_table(
     b: &mut Binder,
     at: &ast::AlterTable,
-    rewrite: &mut dyn FnMut(&mut crate::txn::Transaction, &TableDef, usize, &crate::sql::plan::Expr) -> Result<(), SqlError>,
+    rewrite: &mut ColumnFill,
 ) -> Result<DdlOutcome, SqlError> {
     let name = object_name(&at.name);
     catalog::lock_name(b.txn, &name)?;
@@ -559,8 +592,11 @@ pub fn fill_column(
     }
     for mut r in rows {
         r.row[pos] = value.clone();
-        ctx.txn
-            .put(&table.storage(), &r.key, &crate::sql::row::encode_row(&r.row))?;
+        ctx.txn.put(
+            &table.storage(),
+            &r.key,
+            &crate::sql::row::encode_row(&r.row),
+        )?;
     }
     Ok(())
 }

@@ -18,12 +18,12 @@
 //!   violations with `Failing row contains (...)`.
 
 use super::eval::{eval, holds};
-use super::{ExecCtx, ScannedRow, decode_table_row, column_types, scan_with_keys};
+use super::{ExecCtx, ScannedRow, column_types, decode_table_row, scan_with_keys};
 use crate::catalog::{self, IndexDef, TableDef};
 use crate::sql::SqlError;
+use crate::sql::binder::Binder;
 use crate::sql::binder::expr::{column_name, ident, object_name};
 use crate::sql::binder::scope::{Scope, ScopeColumn};
-use crate::sql::binder::Binder;
 use crate::sql::optimizer::push_filter;
 use crate::sql::plan::{Access, Expr, Plan, Row};
 use crate::sql::result::Column;
@@ -141,7 +141,11 @@ fn returning(
                 exprs.push(x);
                 cols.push(Column {
                     name: column_name(e),
-                    ty: if t == DataType::Unknown { DataType::Text } else { t },
+                    ty: if t == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        t
+                    },
                 });
             }
             ast::SelectItem::ExprWithAlias { expr, alias } => {
@@ -149,7 +153,11 @@ fn returning(
                 exprs.push(x);
                 cols.push(Column {
                     name: ident(alias),
-                    ty: if t == DataType::Unknown { DataType::Text } else { t },
+                    ty: if t == DataType::Unknown {
+                        DataType::Text
+                    } else {
+                        t
+                    },
                 });
             }
             ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
@@ -226,7 +234,14 @@ pub fn bind_insert(b: &mut Binder, ins: &ast::Insert) -> Result<BoundInsert, Sql
             ast::SetExpr::Values(v) if q.order_by.is_none() && q.limit_clause.is_none() => {
                 let mut rows = Vec::with_capacity(v.rows.len());
                 let mut empty = Scope::default();
+                let first = v.rows.first().map(|r| r.len()).unwrap_or(0);
                 for r in &v.rows {
+                    if r.len() != first {
+                        return Err(SqlError::new(
+                            "42601",
+                            "VALUES lists must all be the same length",
+                        ));
+                    }
                     if r.len() > targets.len() {
                         return Err(too_many());
                     }
@@ -324,10 +339,7 @@ pub fn bind_insert(b: &mut Binder, ins: &ast::Insert) -> Result<BoundInsert, Sql
                     let mut scope = table_scope(&table, &alias);
                     let excluded = table_scope(&table, "excluded");
                     for c in excluded.columns.into_iter() {
-                        scope.columns.push(ScopeColumn {
-                            hidden: true,
-                            ..c
-                        });
+                        scope.columns.push(ScopeColumn { hidden: true, ..c });
                     }
                     // `excluded.x` must resolve even though hidden from unqualified lookup.
                     let sets = bind_assignments(b, &du.assignments, &table, &mut scope)?;
@@ -399,7 +411,10 @@ fn single_table(twj: &ast::TableWithJoins) -> Result<(String, String), SqlError>
     match &twj.relation {
         ast::TableFactor::Table { name, alias, .. } => {
             let n = object_name(name);
-            let a = alias.as_ref().map(|a| ident(&a.name)).unwrap_or_else(|| n.clone());
+            let a = alias
+                .as_ref()
+                .map(|a| ident(&a.name))
+                .unwrap_or_else(|| n.clone());
             Ok((n, a))
         }
         _ => Err(not_supported("this UPDATE/DELETE target")),
@@ -517,12 +532,19 @@ fn row_text(row: &Row, table: &TableDef) -> String {
 }
 
 fn key_text(cols: &[usize], row: &Row, table: &TableDef) -> String {
-    let names: Vec<&str> = cols.iter().map(|&c| table.columns[c].name.as_str()).collect();
+    let names: Vec<&str> = cols
+        .iter()
+        .map(|&c| table.columns[c].name.as_str())
+        .collect();
     let vals: Vec<String> = cols
         .iter()
         .map(|&c| row[c].to_text().unwrap_or_else(|| "null".into()))
         .collect();
-    format!("Key ({})=({}) already exists.", names.join(", "), vals.join(", "))
+    format!(
+        "Key ({})=({}) already exists.",
+        names.join(", "),
+        vals.join(", ")
+    )
 }
 
 fn check_row(
@@ -591,7 +613,10 @@ fn find_conflict(
 fn conflict_error(table: &TableDef, row: &Row, c: &Conflict) -> SqlError {
     let (name, cols) = match c.0 {
         None => (table.pk_name.clone(), table.primary_key.clone()),
-        Some(i) => (table.indexes[i].name.clone(), table.indexes[i].columns.clone()),
+        Some(i) => (
+            table.indexes[i].name.clone(),
+            table.indexes[i].columns.clone(),
+        ),
     };
     SqlError::new(
         "23505",
@@ -685,7 +710,8 @@ fn write_update(
     check_row(ctx, table, &new, checks)?;
     let new_key = if table.primary_key.is_empty()
         || table.primary_key.iter().all(|&c| {
-            crate::sql::types::compare(&old[c], &new[c]).ok().flatten() == Some(std::cmp::Ordering::Equal)
+            crate::sql::types::compare(&old[c], &new[c]).ok().flatten()
+                == Some(std::cmp::Ordering::Equal)
                 && old[c].data_type() == new[c].data_type()
         }) {
         old_key.to_vec()

@@ -155,7 +155,10 @@ fn eval_inner(e: &Expr, row: &[Value], ctx: &mut ExecCtx) -> Result<Value, SqlEr
             }
         }
         Expr::InSet {
-            expr, set, has_null, ..
+            expr,
+            set,
+            has_null,
+            ..
         } => {
             let x = eval(expr, row, ctx)?;
             if x.is_null() {
@@ -201,16 +204,18 @@ fn eval_inner(e: &Expr, row: &[Value], ctx: &mut ExecCtx) -> Result<Value, SqlEr
                         (None, _) => None,
                         (Some(c), None) => Some(c),
                         _ => {
-                            return Err(SqlError::new(
-                                "22019",
-                                "invalid escape string",
-                            )
-                            .with_hint("Escape string must be empty or one character."));
+                            return Err(SqlError::new("22019", "invalid escape string")
+                                .with_hint("Escape string must be empty or one character."));
                         }
                     }
                 }
             };
-            Value::Bool(functions::like_match(&x, &p, escape_char, *case_insensitive)?)
+            Value::Bool(functions::like_match(
+                &x,
+                &p,
+                escape_char,
+                *case_insensitive,
+            )?)
         }
         Expr::Func(f, args) => {
             let mut vals = Vec::with_capacity(args.len());
@@ -263,7 +268,11 @@ fn eval_inner(e: &Expr, row: &[Value], ctx: &mut ExecCtx) -> Result<Value, SqlEr
     })
 }
 
-fn subquery_rows(s: &Subquery, row: &[Value], ctx: &mut ExecCtx) -> Result<Arc<Vec<Row>>, SqlError> {
+fn subquery_rows(
+    s: &Subquery,
+    row: &[Value],
+    ctx: &mut ExecCtx,
+) -> Result<Arc<Vec<Row>>, SqlError> {
     if !s.correlated
         && let Some(rows) = ctx.subquery_cache.get(&s.id)
     {

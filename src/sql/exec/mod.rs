@@ -20,7 +20,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::sql::SqlError;
 use crate::sql::functions::FnContext;
 use crate::sql::plan::{Access, Expr, JoinKind, Plan, Row, SetOpKind, SortKey};
-use crate::sql::row::{self, decode_row, prefix_end, push_key};
+use crate::sql::row::{decode_row, prefix_end, push_key};
 use crate::sql::types::{DataType, Value, compare, hash_key};
 use crate::txn::Transaction;
 use eval::{eval, holds};
@@ -70,7 +70,7 @@ impl<'a> ExecCtx<'a> {
     /// Polls for cancellation every so many rows.
     pub fn tick(&mut self) -> Result<(), SqlError> {
         self.ticks = self.ticks.wrapping_add(1);
-        if self.ticks % 1024 == 0 && self.cancel.load(AtomicOrdering::Relaxed) {
+        if self.ticks.is_multiple_of(1024) && self.cancel.load(AtomicOrdering::Relaxed) {
             return Err(SqlError::new(
                 "57014",
                 "canceling statement due to user request",
@@ -157,7 +157,8 @@ fn run_node(plan: &Plan, ctx: &mut ExecCtx) -> Result<Vec<Row>, SqlError> {
             let l = run(left, ctx)?;
             let r = run(right, ctx)?;
             let (lw, rw) = (width_of(left, &l), width_of(right, &r));
-            let pairs: Vec<(usize, Vec<usize>)> = (0..l.len()).map(|i| (i, (0..r.len()).collect())).collect();
+            let pairs: Vec<(usize, Vec<usize>)> =
+                (0..l.len()).map(|i| (i, (0..r.len()).collect())).collect();
             join_rows(ctx, &l, &r, lw, rw, *kind, on.as_ref(), pairs)
         }
         Plan::HashJoin {
@@ -203,16 +204,17 @@ fn run_node(plan: &Plan, ctx: &mut ExecCtx) -> Result<Vec<Row>, SqlError> {
             offset,
         } => {
             let rows = run(input, ctx)?;
-            let count = |e: &Option<Expr>, ctx: &mut ExecCtx, what: (&str, &'static str)| {
-                match e {
-                    None => Ok(None),
-                    Some(e) => match eval(e, &[], ctx)? {
-                        Value::Null => Ok(None),
-                        Value::Int8(n) if n < 0 => Err(SqlError::new(what.1, format!("{} must not be negative", what.0))),
-                        Value::Int8(n) => Ok(Some(n as usize)),
-                        _ => Ok(None),
-                    },
-                }
+            let count = |e: &Option<Expr>, ctx: &mut ExecCtx, what: (&str, &'static str)| match e {
+                None => Ok(None),
+                Some(e) => match eval(e, &[], ctx)? {
+                    Value::Null => Ok(None),
+                    Value::Int8(n) if n < 0 => Err(SqlError::new(
+                        what.1,
+                        format!("{} must not be negative", what.0),
+                    )),
+                    Value::Int8(n) => Ok(Some(n as usize)),
+                    _ => Ok(None),
+                },
             };
             let offset = count(offset, ctx, ("OFFSET", "2201X"))?.unwrap_or(0);
             let limit = count(limit, ctx, ("LIMIT", "2201W"))?;
@@ -337,7 +339,11 @@ fn join_rows(
 }
 
 /// Sorts rows by keys (stable; NULLs placed per key).
-pub fn sort_rows(ctx: &mut ExecCtx, rows: Vec<Row>, keys: &[SortKey]) -> Result<Vec<Row>, SqlError> {
+pub fn sort_rows(
+    ctx: &mut ExecCtx,
+    rows: Vec<Row>,
+    keys: &[SortKey],
+) -> Result<Vec<Row>, SqlError> {
     let mut keyed = Vec::with_capacity(rows.len());
     for r in rows {
         ctx.tick()?;
@@ -510,16 +516,24 @@ fn encode_part(v: &Value, ty: &DataType, desc: bool, exact: bool) -> KeyPart {
     KeyPart::Bytes(out)
 }
 
+/// A byte range of keys.
+type ByteRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+/// The index (None: the table itself) and key ranges a scan reads.
+type KeyRanges = (Option<IndexDef>, Vec<ByteRange>);
+
 /// Key byte ranges an access path reads, or None when it must fall back to a full scan.
 fn key_ranges(
     ctx: &mut ExecCtx,
     table: &TableDef,
     access: &Access,
-) -> Result<Option<(Option<IndexDef>, Vec<(Bound<Vec<u8>>, Bound<Vec<u8>>)>)>, SqlError> {
+) -> Result<Option<KeyRanges>, SqlError> {
     let key_cols = |index: &Option<IndexDef>| -> (Vec<usize>, Vec<bool>) {
         match index {
             Some(ix) => (ix.columns.clone(), ix.desc.clone()),
-            None => (table.primary_key.clone(), vec![false; table.primary_key.len()]),
+            None => (
+                table.primary_key.clone(),
+                vec![false; table.primary_key.len()],
+            ),
         }
     };
     match access {
@@ -634,7 +648,11 @@ pub fn scan_with_keys(
     let types = column_types(table);
     let storage = table.storage();
     let mut out = Vec::new();
-    let keep = |ctx: &mut ExecCtx, key: Vec<u8>, raw: Vec<u8>, out: &mut Vec<ScannedRow>| -> Result<(), SqlError> {
+    let keep = |ctx: &mut ExecCtx,
+                key: Vec<u8>,
+                raw: Vec<u8>,
+                out: &mut Vec<ScannedRow>|
+     -> Result<(), SqlError> {
         ctx.tick()?;
         let row = decode_table_row(table, &types, &raw)?;
         let ok = match filter {
@@ -658,9 +676,9 @@ pub fn scan_with_keys(
         }
         Some((None, ranges)) => {
             for (lo, hi) in ranges {
-                let mut scan = ctx
-                    .txn
-                    .scan(&storage, as_ref_bound(&lo), as_ref_bound(&hi), false)?;
+                let mut scan =
+                    ctx.txn
+                        .scan(&storage, as_ref_bound(&lo), as_ref_bound(&hi), false)?;
                 while let Some((k, v)) = scan.next_row()? {
                     keep(ctx, k, v, &mut out)?;
                 }
@@ -669,9 +687,9 @@ pub fn scan_with_keys(
         Some((Some(ix), ranges)) => {
             let ix_storage = ix.storage();
             for (lo, hi) in ranges {
-                let mut scan = ctx
-                    .txn
-                    .scan(&ix_storage, as_ref_bound(&lo), as_ref_bound(&hi), false)?;
+                let mut scan =
+                    ctx.txn
+                        .scan(&ix_storage, as_ref_bound(&lo), as_ref_bound(&hi), false)?;
                 while let Some((_, table_key)) = scan.next_row()? {
                     if let Some(raw) = ctx.txn.get(&storage, &table_key)? {
                         keep(ctx, table_key, raw, &mut out)?;

@@ -36,7 +36,13 @@ impl ScalarFn {
 }
 
 pub fn resolve(name: &str, args: &[DataType]) -> Result<Resolved, SqlError> {
-    let arg = |t: DataType| if t == DataType::Unknown { DataType::Text } else { t };
+    let arg = |t: DataType| {
+        if t == DataType::Unknown {
+            DataType::Text
+        } else {
+            t
+        }
+    };
     let (f, ret) = match (name, args) {
         ("abs", [t]) => (0, arg(*t)),
         ("length", [_]) => (1, DataType::Int4),
@@ -54,7 +60,11 @@ pub fn resolve(name: &str, args: &[DataType]) -> Result<Resolved, SqlError> {
         0 => args.iter().map(|t| arg(*t)).collect(),
         _ => vec![DataType::Text],
     };
-    Ok(Resolved { func: ScalarFn(f), arg_types, ret })
+    Ok(Resolved {
+        func: ScalarFn(f),
+        arg_types,
+        ret,
+    })
 }
 
 pub fn call(f: ScalarFn, args: &[Value], _ctx: &FnContext) -> Result<Value, SqlError> {
@@ -63,8 +73,12 @@ pub fn call(f: ScalarFn, args: &[Value], _ctx: &FnContext) -> Result<Value, SqlE
     }
     Ok(match (f.0, &args[0]) {
         (0, v) => match v {
-            Value::Int4(i) => Value::Int4(i.checked_abs().ok_or_else(SqlError::integer_out_of_range)?),
-            Value::Int8(i) => Value::Int8(i.checked_abs().ok_or_else(SqlError::bigint_out_of_range)?),
+            Value::Int4(i) => {
+                Value::Int4(i.checked_abs().ok_or_else(SqlError::integer_out_of_range)?)
+            }
+            Value::Int8(i) => {
+                Value::Int8(i.checked_abs().ok_or_else(SqlError::bigint_out_of_range)?)
+            }
             Value::Float8(x) => Value::Float8(x.abs()),
             other => other.clone(),
         },
@@ -75,7 +89,12 @@ pub fn call(f: ScalarFn, args: &[Value], _ctx: &FnContext) -> Result<Value, SqlE
     })
 }
 
-pub fn like_match(text: &str, pattern: &str, escape: Option<char>, ci: bool) -> Result<bool, SqlError> {
+pub fn like_match(
+    text: &str,
+    pattern: &str,
+    escape: Option<char>,
+    ci: bool,
+) -> Result<bool, SqlError> {
     fn m(t: &[char], p: &[char], esc: Option<char>) -> bool {
         match p.first() {
             None => t.is_empty(),
@@ -88,7 +107,10 @@ pub fn like_match(text: &str, pattern: &str, escape: Option<char>, ci: bool) -> 
         }
     }
     let (t, p): (Vec<char>, Vec<char>) = if ci {
-        (text.to_lowercase().chars().collect(), pattern.to_lowercase().chars().collect())
+        (
+            text.to_lowercase().chars().collect(),
+            pattern.to_lowercase().chars().collect(),
+        )
     } else {
         (text.chars().collect(), pattern.chars().collect())
     };
