@@ -34,18 +34,45 @@ enum Command {
         /// Use a database that lives in memory only.
         #[arg(long)]
         memory: bool,
+        /// Run this SQL (or one backslash command) and exit, as `psql -c` does.
+        #[arg(short = 'c', long = "command", value_name = "SQL")]
+        command: Option<String>,
+    },
+    /// Run sqllogictest files (`*.slt`: PostgreSQL expectations; `*.test`: SQLite's corpus)
+    /// or folders of them, a fresh database per file; exits 1 unless every file passes.
+    Slt {
+        /// Files, or folders searched recursively for `*.slt` and `*.test`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Run each file on an on-disk database in a temporary directory (default: in memory).
+        #[arg(long)]
+        disk: bool,
+        /// Files run at once.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=2))]
+        jobs: u16,
+        /// Per-file time limit in seconds (0: none).
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+        /// Labels answered to by `skipif`/`onlyif`, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "postgresql")]
+        label: Vec<String>,
     },
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The shell's stderr carries its error lines: only warnings are logged there by default.
+    let default_filter = match cli.command {
+        Command::Repl { .. } => "warn",
+        Command::Serve { .. } | Command::Slt { .. } => "info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     match cli.command {
         Command::Serve { data_dir, listen } => {
             eprintln!(
@@ -55,10 +82,49 @@ fn main() -> ExitCode {
             );
             ExitCode::from(2)
         }
-        Command::Repl { data_dir, memory } => {
-            let _ = (data_dir, memory);
-            eprintln!("isodb repl: the SQL layer is not built yet; see the open issues");
-            ExitCode::from(2)
+        Command::Repl {
+            data_dir,
+            memory,
+            command,
+        } => {
+            let opened = if memory {
+                isodb::Database::open_memory()
+            } else {
+                isodb::Database::open(data_dir.unwrap_or_else(|| PathBuf::from("./isodb-data")))
+            };
+            match opened {
+                Ok(db) => isodb::repl::run(
+                    db,
+                    isodb::repl::ReplOptions {
+                        command,
+                        history_file: None,
+                    },
+                ),
+                Err(e) => {
+                    eprintln!("isodb: error: could not open the database: {}", e.message);
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Slt {
+            paths,
+            disk,
+            jobs,
+            timeout,
+            label,
+        } => {
+            let opts = isodb::slt::SltOptions {
+                disk,
+                jobs: jobs.into(),
+                time_limit: (timeout > 0).then(|| std::time::Duration::from_secs(timeout)),
+                labels: label.iter().map(|l| l.to_ascii_lowercase()).collect(),
+                ..Default::default()
+            };
+            if isodb::slt::run_paths(&paths, &opts).all_passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -8,7 +8,7 @@
 //! - [`txn`]: transactions over it (MVCC, isolation levels, row locks).
 //! - [`catalog`]: tables, indexes and views, stored as transactional data.
 //! - [`sql`]: parser, binder, optimizer, executor and sessions.
-//! - [`Database`] / [`Session`]: the embedded API.
+//! - [`Database`] / [`Session`]: the embedded API; [`repl`]: the interactive shell on it.
 //!
 //! ```
 //! let db = isodb::Database::open_memory().unwrap();
@@ -22,6 +22,8 @@
 pub mod catalog;
 pub mod codec;
 mod database;
+pub mod repl;
+pub mod slt;
 pub mod sql;
 pub mod storage;
 pub mod txn;

@@ -155,6 +155,33 @@ pub fn object_name(n: &ast::ObjectName) -> String {
     }
 }
 
+/// Simplifies a condition where NULL counts as false (WHERE, ON, HAVING): an AND with a
+/// false or NULL constant is false, an OR drops such an operand. PostgreSQL's planner does the
+/// same, so its other operands are never evaluated (and cannot raise errors).
+fn simplify_qual(e: Expr) -> Expr {
+    let falsy = |e: &Expr| matches!(e, Expr::Const(Value::Null | Value::Bool(false)));
+    match e {
+        Expr::And(a, b) => {
+            let (a, b) = (simplify_qual(*a), simplify_qual(*b));
+            if falsy(&a) || falsy(&b) {
+                Expr::Const(Value::Bool(false))
+            } else {
+                Expr::And(a.boxed(), b.boxed())
+            }
+        }
+        Expr::Or(a, b) => {
+            let (a, b) = (simplify_qual(*a), simplify_qual(*b));
+            match (falsy(&a), falsy(&b)) {
+                (true, _) => b,
+                (_, true) => a,
+                _ => Expr::Or(a.boxed(), b.boxed()),
+            }
+        }
+        Expr::Const(Value::Null) => Expr::Const(Value::Bool(false)),
+        e => e,
+    }
+}
+
 fn not_supported(what: impl std::fmt::Display) -> SqlError {
     SqlError::feature_not_supported(format!("{what} is not supported"))
 }
@@ -167,7 +194,8 @@ fn const_of(e: &Expr) -> Option<&Value> {
 }
 
 fn number_literal(s: &str) -> Result<(Value, DataType), SqlError> {
-    let is_int = s.bytes().all(|b| b.is_ascii_digit());
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let is_int = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
     if is_int {
         if let Ok(i) = s.parse::<i32>() {
             return Ok((Value::Int4(i), DataType::Int4));
@@ -253,6 +281,16 @@ impl Binder<'_> {
     ) -> Result<Expr, SqlError> {
         let (x, ty) = self.expr(e, scope)?;
         self.bool_condition(x, ty, clause)
+    }
+
+    /// Binds a whole WHERE / ON / HAVING clause, where NULL counts as false.
+    pub fn qual(
+        &mut self,
+        e: &ast::Expr,
+        scope: &mut Scope,
+        clause: &str,
+    ) -> Result<Expr, SqlError> {
+        Ok(simplify_qual(self.condition(e, scope, clause)?))
     }
 
     fn bool_condition(&mut self, x: Expr, ty: DataType, what: &str) -> Result<Expr, SqlError> {
@@ -370,6 +408,10 @@ impl Binder<'_> {
             at = DataType::Text;
             bt = DataType::Text;
         }
+        // A strict operator with a NULL constant operand is NULL, folded before evaluation as
+        // PostgreSQL's planner does (so `x / 0 > NULL` never divides).
+        let null_operand =
+            matches!(a, Expr::Const(Value::Null)) || matches!(b, Expr::Const(Value::Null));
         let ty = if op.is_comparison() {
             types::compare(&sample(&at), &sample(&bt)).map_err(|_| {
                 SqlError::undefined_operator(at.base_name(), op.symbol(), bt.base_name())
@@ -384,6 +426,9 @@ impl Binder<'_> {
                 }
             })?
         };
+        if null_operand {
+            return Ok((Expr::Const(Value::Null), ty));
+        }
         Ok((Expr::Binary(op, a.boxed(), b.boxed()), ty))
     }
 

@@ -307,7 +307,7 @@ impl<'a> Binder<'a> {
         let (units, mut conjuncts, mut scope) = self.bind_from(&sel.from)?;
         if let Some(w) = &sel.selection {
             self.clause = "WHERE";
-            let c = self.condition(w, &mut scope, "WHERE")?;
+            let c = self.qual(w, &mut scope, "WHERE")?;
             c.conjuncts(&mut conjuncts);
         }
         let plan = optimizer::plan_joins(units, conjuncts)?;
@@ -437,7 +437,7 @@ impl<'a> Binder<'a> {
         let having = match &sel.having {
             Some(h) => {
                 self.clause = "HAVING";
-                Some(self.condition(h, &mut scope, "HAVING")?)
+                Some(self.qual(h, &mut scope, "HAVING")?)
             }
             None => None,
         };
@@ -573,7 +573,7 @@ impl<'a> Binder<'a> {
                 None | Some(ast::JoinConstraint::None) => {}
                 Some(ast::JoinConstraint::On(e)) => {
                     self.clause = "JOIN conditions";
-                    let c = self.condition(e, &mut scope, "JOIN/ON")?;
+                    let c = self.qual(e, &mut scope, "JOIN/ON")?;
                     c.conjuncts(&mut on);
                 }
                 Some(ast::JoinConstraint::Using(names)) => {

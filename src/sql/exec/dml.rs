@@ -183,6 +183,10 @@ fn is_default_marker(e: &ast::Expr) -> bool {
 
 /// Binds an INSERT.
 pub fn bind_insert(b: &mut Binder, ins: &ast::Insert) -> Result<BoundInsert, SqlError> {
+    if ins.or.is_some() || ins.replace_into || ins.ignore {
+        // SQLite's and MySQL's conflict clauses: PostgreSQL has no such syntax.
+        return Err(SqlError::new("42601", "syntax error at or near \"OR\""));
+    }
     let ast::TableObject::TableName(name) = &ins.table else {
         return Err(not_supported("INSERT into a table function"));
     };
@@ -344,7 +348,7 @@ pub fn bind_insert(b: &mut Binder, ins: &ast::Insert) -> Result<BoundInsert, Sql
                     // `excluded.x` must resolve even though hidden from unqualified lookup.
                     let sets = bind_assignments(b, &du.assignments, &table, &mut scope)?;
                     let filter = match &du.selection {
-                        Some(w) => Some(b.condition(w, &mut scope, "WHERE")?),
+                        Some(w) => Some(b.qual(w, &mut scope, "WHERE")?),
                         None => None,
                     };
                     ConflictAction::Update { sets, filter }
@@ -430,7 +434,7 @@ fn bind_where(
 ) -> Result<(Access, Option<Expr>), SqlError> {
     let mut preds = Vec::new();
     if let Some(w) = selection {
-        b.condition(w, scope, "WHERE")?.conjuncts(&mut preds);
+        b.qual(w, scope, "WHERE")?.conjuncts(&mut preds);
     }
     let plan = push_filter(
         Plan::Scan {
