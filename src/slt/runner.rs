@@ -464,6 +464,8 @@ pub fn run_records(
         }
     }
     let mut tally = Tally::default();
+    // `ISODB_SLT_ALL_FAILURES=1` prints every failing record, not just the first per file.
+    let log_all = std::env::var_os("ISODB_SLT_ALL_FAILURES").is_some();
     for record in records {
         let counted = match &record {
             Record::Halt { .. } => break,
@@ -506,6 +508,9 @@ pub fn run_records(
         tally.run += counted as usize;
         if let Some(f) = failure {
             tally.failed += 1;
+            if log_all {
+                eprintln!("{f}");
+            }
             tally.first_failure.get_or_insert(f);
         }
         if tally.panicked {

@@ -314,6 +314,67 @@ impl Expr {
         }
     }
 
+    /// EXPLAIN's rendering, with `name` giving column names.
+    pub fn display(&self, name: &dyn Fn(usize) -> String) -> String {
+        let list = |es: &[Expr]| {
+            es.iter()
+                .map(|e| e.display(name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Expr::Const(v) => match v {
+                Value::Null => "NULL".into(),
+                Value::Text(s) | Value::Bpchar(s) => format!("'{}'", s.replace('\'', "''")),
+                v => v.to_text().unwrap_or_default(),
+            },
+            Expr::Column(i) => name(*i),
+            Expr::Outer(d, i) => format!("outer{d}.#{i}"),
+            Expr::Param(i) => format!("${}", i + 1),
+            Expr::Binary(op, a, b) => {
+                format!("({} {} {})", a.display(name), op.symbol(), b.display(name))
+            }
+            Expr::And(a, b) => format!("({} AND {})", a.display(name), b.display(name)),
+            Expr::Or(a, b) => format!("({} OR {})", a.display(name), b.display(name)),
+            Expr::Not(a) => format!("(NOT {})", a.display(name)),
+            Expr::Neg(a) => format!("(- {})", a.display(name)),
+            Expr::IsNull(a) => format!("({} IS NULL)", a.display(name)),
+            Expr::IsDistinct(a, b) => {
+                format!("({} IS DISTINCT FROM {})", a.display(name), b.display(name))
+            }
+            Expr::IsBool(a, t) => format!(
+                "({} IS {})",
+                a.display(name),
+                if *t { "TRUE" } else { "FALSE" }
+            ),
+            Expr::Cast(a, t) => format!("({})::{}", a.display(name), t.name()),
+            Expr::Case { .. } => "CASE ... END".into(),
+            Expr::InList { expr, list: l } => format!("({} IN ({}))", expr.display(name), list(l)),
+            Expr::InSet { expr, values, .. } => {
+                let vals: Vec<Expr> = values.iter().cloned().map(Expr::Const).collect();
+                format!("({} IN ({}))", expr.display(name), list(&vals))
+            }
+            Expr::Like {
+                expr,
+                pattern,
+                case_insensitive,
+                ..
+            } => format!(
+                "({} {} {})",
+                expr.display(name),
+                if *case_insensitive { "~~*" } else { "~~" },
+                pattern.display(name)
+            ),
+            Expr::Func(f, args) => format!("{}({})", f.name(), list(args)),
+            Expr::Coalesce(args) => format!("COALESCE({})", list(args)),
+            Expr::NullIf(a, b) => format!("NULLIF({}, {})", a.display(name), b.display(name)),
+            Expr::Extreme(args, g) => {
+                format!("{}({})", if *g { "GREATEST" } else { "LEAST" }, list(args))
+            }
+            Expr::Subquery(s) => format!("(SubPlan {})", s.id),
+        }
+    }
+
     /// Splits a conjunction into its conjuncts.
     pub fn conjuncts(self, out: &mut Vec<Expr>) {
         match self {
@@ -524,8 +585,44 @@ impl Plan {
                     }
                 };
                 out.push(format!("{pad}{head}"));
-                if filter.is_some() {
-                    out.push(format!("{}  Filter: (...)", " ".repeat(pad.len())));
+                let names = |i: usize| {
+                    table
+                        .columns
+                        .get(i)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_else(|| format!("#{i}"))
+                };
+                let indent = " ".repeat(pad.len() + 2);
+                match access {
+                    Access::Key { prefix, range, .. } => {
+                        let mut conds: Vec<String> = prefix
+                            .iter()
+                            .map(|e| format!("= {}", e.display(&names)))
+                            .collect();
+                        if let Some((e, inc)) = &range.0 {
+                            conds.push(format!(
+                                "{} {}",
+                                if *inc { ">=" } else { ">" },
+                                e.display(&names)
+                            ));
+                        }
+                        if let Some((e, inc)) = &range.1 {
+                            conds.push(format!(
+                                "{} {}",
+                                if *inc { "<=" } else { "<" },
+                                e.display(&names)
+                            ));
+                        }
+                        out.push(format!("{indent}Index Cond: {}", conds.join(", ")));
+                    }
+                    Access::KeyIn { values, .. } => {
+                        let vals: Vec<String> = values.iter().map(|e| e.display(&names)).collect();
+                        out.push(format!("{indent}Index Cond: IN ({})", vals.join(", ")));
+                    }
+                    Access::Full { .. } => {}
+                }
+                if let Some(f) = filter {
+                    out.push(format!("{indent}Filter: {}", f.display(&names)));
                 }
                 return;
             }
