@@ -13,6 +13,7 @@ pub mod plan;
 pub mod result;
 pub mod row;
 pub mod session;
+pub mod statement;
 pub mod types;
 
 pub use error::SqlError;

@@ -32,6 +32,11 @@ pub enum BinOp {
     LtEq,
     Gt,
     GtEq,
+    BitAnd,
+    BitOr,
+    BitXor,
+    ShiftLeft,
+    ShiftRight,
 }
 
 impl BinOp {
@@ -49,7 +54,19 @@ impl BinOp {
             BinOp::LtEq => "<=",
             BinOp::Gt => ">",
             BinOp::GtEq => ">=",
+            BinOp::BitAnd => "&",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "#",
+            BinOp::ShiftLeft => "<<",
+            BinOp::ShiftRight => ">>",
         }
+    }
+
+    pub fn is_bitwise(self) -> bool {
+        matches!(
+            self,
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::ShiftLeft | BinOp::ShiftRight
+        )
     }
 
     pub fn is_comparison(self) -> bool {
@@ -424,6 +441,8 @@ pub struct AggCall {
     pub distinct: bool,
     /// FILTER (WHERE ...).
     pub filter: Option<Expr>,
+    /// ORDER BY inside the call: the order values are fed in (matters for string_agg).
+    pub order_by: Vec<SortKey>,
     /// The (first) argument's type.
     pub arg_ty: DataType,
     /// The result type.

@@ -15,8 +15,7 @@
 
 use super::SqlError;
 use super::binder::Binder;
-use super::binder::expr::{ident, object_name};
-use super::exec::{self, ExecCtx, ddl, dml};
+use super::binder::naming::{ident, object_name};
 use super::functions::FnContext;
 use super::parser::{self, SQL_STACK_BYTES};
 use super::plan::Plan;
@@ -30,7 +29,7 @@ use sqlparser::ast;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A requested isolation level (what SHOW transaction_isolation reports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -484,7 +483,7 @@ impl Session {
         };
         let manager = self.db.manager.clone();
         let cancel = self.cancel.flag.clone();
-        run_statement(&manager, &mut open.txn, stmt, params, fnctx, &cancel)
+        super::statement::run_statement(&manager, &mut open.txn, stmt, params, fnctx, &cancel)
     }
 
     fn set(&mut self, set: &ast::Set) -> Result<QueryResult, SqlError> {
@@ -721,157 +720,6 @@ fn setting_text(e: &ast::Expr) -> String {
         },
         ast::Expr::Identifier(i) => i.value.clone(),
         other => other.to_string(),
-    }
-}
-
-/// Binds and runs one statement in `txn`.
-pub fn run_statement(
-    manager: &crate::txn::TxnManager,
-    txn: &mut Transaction,
-    stmt: &ast::Statement,
-    params: &[Value],
-    fnctx: FnContext,
-    cancel: &AtomicBool,
-) -> Result<QueryResult, SqlError> {
-    match stmt {
-        ast::Statement::Query(q) => {
-            let (plan, columns) = Binder::new(txn, Vec::new()).query(q)?;
-            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
-            let rows = exec::run(&plan, &mut ctx)?;
-            let n = rows.len();
-            Ok(rows_result(columns, rows, format!("SELECT {n}")))
-        }
-        ast::Statement::Insert(ins) => {
-            let bound = dml::bind_insert(&mut Binder::new(txn, Vec::new()), ins)?;
-            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
-            let (n, rows) = dml::insert(&mut ctx, &bound)?;
-            Ok(with_returning(
-                format!("INSERT 0 {n}"),
-                bound.returning,
-                rows,
-            ))
-        }
-        ast::Statement::Update(up) => {
-            let bound = dml::bind_update(&mut Binder::new(txn, Vec::new()), up)?;
-            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
-            let (n, rows) = dml::update(&mut ctx, &bound)?;
-            Ok(with_returning(format!("UPDATE {n}"), bound.returning, rows))
-        }
-        ast::Statement::Delete(del) => {
-            let bound = dml::bind_delete(&mut Binder::new(txn, Vec::new()), del)?;
-            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
-            let (n, rows) = dml::delete(&mut ctx, &bound)?;
-            Ok(with_returning(format!("DELETE {n}"), bound.returning, rows))
-        }
-        ast::Statement::CreateTable(ct) => {
-            let out = ddl::create_table(&mut Binder::new(txn, Vec::new()), manager, ct)?;
-            Ok(ddl_result(out))
-        }
-        ast::Statement::CreateIndex(ci) => {
-            let mut build = |txn: &mut Transaction,
-                             t: &crate::catalog::TableDef,
-                             ix: &crate::catalog::IndexDef| {
-                let fc = FnContext {
-                    statement_timestamp: fnctx.statement_timestamp,
-                    transaction_timestamp: fnctx.transaction_timestamp,
-                };
-                let mut ctx = ExecCtx::new(txn, params, fc, cancel);
-                ddl::build_index(&mut ctx, t, ix)
-            };
-            let out =
-                ddl::create_index(&mut Binder::new(txn, Vec::new()), manager, ci, &mut build)?;
-            Ok(ddl_result(out))
-        }
-        ast::Statement::CreateView(cv) => {
-            let out = ddl::create_view(&mut Binder::new(txn, Vec::new()), cv)?;
-            Ok(ddl_result(out))
-        }
-        ast::Statement::Drop {
-            object_type,
-            if_exists,
-            names,
-            ..
-        } => {
-            let out = ddl::drop(
-                &mut Binder::new(txn, Vec::new()),
-                object_type,
-                names,
-                *if_exists,
-            )?;
-            Ok(ddl_result(out))
-        }
-        ast::Statement::AlterTable(at) => {
-            let mut fill = |txn: &mut Transaction,
-                            t: &crate::catalog::TableDef,
-                            pos: usize,
-                            d: &crate::sql::plan::Expr| {
-                let fc = FnContext {
-                    statement_timestamp: fnctx.statement_timestamp,
-                    transaction_timestamp: fnctx.transaction_timestamp,
-                };
-                let mut ctx = ExecCtx::new(txn, params, fc, cancel);
-                ddl::fill_column(&mut ctx, t, pos, d)
-            };
-            let out = ddl::alter_table(&mut Binder::new(txn, Vec::new()), at, &mut fill)?;
-            Ok(ddl_result(out))
-        }
-        ast::Statement::Explain {
-            analyze, statement, ..
-        } => {
-            let ast::Statement::Query(q) = statement.as_ref() else {
-                return Err(SqlError::feature_not_supported(
-                    "EXPLAIN is supported for queries only",
-                ));
-            };
-            let (plan, _) = Binder::new(txn, Vec::new()).query(q)?;
-            let mut lines = Vec::new();
-            plan.explain(&mut lines, 0);
-            if *analyze {
-                let started = Instant::now();
-                let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
-                let rows = exec::run(&plan, &mut ctx)?;
-                lines.push(format!("Rows: {}", rows.len()));
-                lines.push(format!(
-                    "Execution Time: {:.3} ms",
-                    started.elapsed().as_secs_f64() * 1000.0
-                ));
-            }
-            Ok(explain_result(lines))
-        }
-        other => Err(SqlError::feature_not_supported(format!(
-            "statement is not supported: {}",
-            first_words(&other.to_string())
-        ))),
-    }
-}
-
-fn first_words(s: &str) -> String {
-    s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
-}
-
-fn explain_result(lines: Vec<String>) -> QueryResult {
-    rows_result(
-        vec![Column {
-            name: "QUERY PLAN".into(),
-            ty: DataType::Text,
-        }],
-        lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
-        "EXPLAIN".into(),
-    )
-}
-
-fn ddl_result(out: ddl::DdlOutcome) -> QueryResult {
-    QueryResult {
-        tag: out.tag.to_string(),
-        notices: out.notices,
-        ..Default::default()
-    }
-}
-
-fn with_returning(tag: String, returning: dml::Returning, rows: Vec<Vec<Value>>) -> QueryResult {
-    match returning {
-        Some((_, cols)) => rows_result(cols, rows, tag),
-        None => tag_only(tag),
     }
 }
 

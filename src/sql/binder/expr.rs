@@ -9,10 +9,11 @@
 //! needs, as PostgreSQL's `unknown` does.
 
 use super::Binder;
+use super::naming::ident;
 use super::scope::{Resolved, Scope, ungrouped};
+use super::typing::{arith_type, sample, sql_type};
 use crate::sql::SqlError;
-use crate::sql::functions;
-use crate::sql::plan::{AggCall, AggFunc, BinOp, Expr, Subquery, SubqueryKind};
+use crate::sql::plan::{BinOp, Expr, Subquery, SubqueryKind};
 use crate::sql::types::{
     self, DataType, Numeric, Value, hash_key, implicit_cast_target, parse_text,
 };
@@ -22,138 +23,6 @@ use std::sync::Arc;
 
 /// Internal signal: an aggregate appeared where the query was not yet known to aggregate.
 pub const NEEDS_GROUPING: &str = "XXAGG";
-
-/// A representative value of a type, for operator resolution.
-pub fn sample(ty: &DataType) -> Value {
-    match ty {
-        DataType::Bool => Value::Bool(true),
-        DataType::Int2 => Value::Int2(1),
-        DataType::Int4 => Value::Int4(1),
-        DataType::Int8 => Value::Int8(1),
-        DataType::Float4 => Value::Float4(1.0),
-        DataType::Float8 => Value::Float8(1.0),
-        DataType::Numeric { .. } => Value::Numeric(Numeric::from_i64(1)),
-        DataType::Text | DataType::Varchar(_) | DataType::Unknown => Value::Text("1".into()),
-        DataType::Char(_) => Value::Bpchar("1".into()),
-        DataType::Bytea => Value::Bytea(vec![1]),
-        DataType::Date => Value::Date(0),
-        DataType::Time => Value::Time(0),
-        DataType::Timestamp => Value::Timestamp(0),
-        DataType::Timestamptz => Value::Timestamptz(0),
-        DataType::Interval => Value::Interval {
-            months: 0,
-            days: 1,
-            micros: 0,
-        },
-    }
-}
-
-/// The type of a value-producing arithmetic operator.
-pub fn arith_type(op: BinOp, l: &DataType, r: &DataType) -> Result<DataType, SqlError> {
-    let (a, b) = (sample(l), sample(r));
-    let v = match op {
-        BinOp::Add => types::add(&a, &b),
-        BinOp::Sub => types::sub(&a, &b),
-        BinOp::Mul => types::mul(&a, &b),
-        BinOp::Div => types::div(&a, &b),
-        BinOp::Rem => types::rem(&a, &b),
-        BinOp::Concat => types::concat_op(&a, &b),
-        _ => return Ok(DataType::Bool),
-    }?;
-    Ok(match v.data_type() {
-        DataType::Numeric { .. } => DataType::NUMERIC,
-        t => t,
-    })
-}
-
-/// PostgreSQL's internal type name, used for output column names of casts (`int4`).
-pub fn typname(ty: &DataType) -> &'static str {
-    match ty {
-        DataType::Bool => "bool",
-        DataType::Int2 => "int2",
-        DataType::Int4 => "int4",
-        DataType::Int8 => "int8",
-        DataType::Float4 => "float4",
-        DataType::Float8 => "float8",
-        DataType::Numeric { .. } => "numeric",
-        DataType::Text => "text",
-        DataType::Varchar(_) => "varchar",
-        DataType::Char(_) => "bpchar",
-        DataType::Bytea => "bytea",
-        DataType::Date => "date",
-        DataType::Time => "time",
-        DataType::Timestamp => "timestamp",
-        DataType::Timestamptz => "timestamptz",
-        DataType::Interval => "interval",
-        DataType::Unknown => "unknown",
-    }
-}
-
-/// The type named by a sqlparser data type.
-pub fn sql_type(dt: &ast::DataType) -> Result<DataType, SqlError> {
-    let text = dt.to_string().to_ascii_lowercase();
-    let (name, mods) = match (text.find('('), text.find(')')) {
-        (Some(a), Some(b)) if b > a => {
-            let mods: Result<Vec<u32>, _> = text[a + 1..b]
-                .split(',')
-                .map(|m| m.trim().parse::<u32>())
-                .collect();
-            let rest = format!("{} {}", &text[..a], &text[b + 1..]);
-            let mods = mods.map_err(|_| {
-                SqlError::new("22023", format!("invalid type modifier in \"{text}\""))
-            })?;
-            (rest, mods)
-        }
-        _ => (text.clone(), Vec::new()),
-    };
-    DataType::from_sql_name(&name, &mods)
-}
-
-/// The output column name PostgreSQL gives an expression.
-pub fn column_name(e: &ast::Expr) -> String {
-    match e {
-        ast::Expr::Identifier(i) => ident(i),
-        ast::Expr::CompoundIdentifier(parts) => parts.last().map(ident).unwrap_or_default(),
-        ast::Expr::Function(f) => object_name(&f.name),
-        // PostgreSQL names a cast after its target type.
-        ast::Expr::Cast { data_type, .. } => match sql_type(data_type) {
-            Ok(t) => typname(&t).to_string(),
-            Err(_) => "?column?".into(),
-        },
-        ast::Expr::Nested(inner) => column_name(inner),
-        ast::Expr::Case { .. } => "case".into(),
-        ast::Expr::Exists { .. } => "exists".into(),
-        ast::Expr::Value(v) if matches!(v.value, ast::Value::Boolean(_)) => "bool".into(),
-        ast::Expr::TypedString(t) => sql_type(&t.data_type)
-            .map(|t| typname(&t).to_string())
-            .unwrap_or_else(|_| "?column?".into()),
-        ast::Expr::Extract { .. } => "extract".into(),
-        ast::Expr::Substring { .. } => "substring".into(),
-        ast::Expr::Trim { .. } => "btrim".into(),
-        ast::Expr::Position { .. } => "position".into(),
-        ast::Expr::Ceil { .. } => "ceil".into(),
-        ast::Expr::Floor { .. } => "floor".into(),
-        ast::Expr::Interval(_) => "interval".into(),
-        _ => "?column?".into(),
-    }
-}
-
-/// An identifier as PostgreSQL folds it: unquoted names are lower-cased.
-pub fn ident(i: &ast::Ident) -> String {
-    match i.quote_style {
-        Some(_) => i.value.clone(),
-        None => i.value.to_lowercase(),
-    }
-}
-
-/// The last part of an object name, folded (schemas are ignored: there is one, `public`).
-pub fn object_name(n: &ast::ObjectName) -> String {
-    match n.0.last() {
-        Some(ast::ObjectNamePart::Identifier(i)) => ident(i),
-        Some(other) => other.to_string().to_lowercase(),
-        None => String::new(),
-    }
-}
 
 /// Simplifies a condition where NULL counts as false (WHERE, ON, HAVING): an AND with a
 /// false or NULL constant is false, an OR drops such an operand. PostgreSQL's planner does the
@@ -206,64 +75,6 @@ fn number_literal(s: &str) -> Result<(Value, DataType), SqlError> {
     }
     let n = Numeric::parse(s)?;
     Ok((Value::Numeric(n), DataType::NUMERIC))
-}
-
-fn agg_func(name: &str) -> Option<AggFunc> {
-    Some(match name {
-        "count" => AggFunc::Count,
-        "sum" => AggFunc::Sum,
-        "avg" => AggFunc::Avg,
-        "min" => AggFunc::Min,
-        "max" => AggFunc::Max,
-        "bool_and" | "every" => AggFunc::BoolAnd,
-        "bool_or" => AggFunc::BoolOr,
-        "string_agg" => AggFunc::StringAgg,
-        _ => return None,
-    })
-}
-
-fn agg_type(func: AggFunc, arg: Option<&DataType>, name: &str) -> Result<DataType, SqlError> {
-    let arg = arg.copied().unwrap_or(DataType::Int8);
-    let bad = || {
-        SqlError::new(
-            "42883",
-            format!("function {name}({}) does not exist", arg.name()),
-        )
-        .with_hint(
-            "No function matches the given name and argument types. You might need to add explicit type casts.",
-        )
-    };
-    Ok(match func {
-        AggFunc::CountStar | AggFunc::Count => DataType::Int8,
-        AggFunc::Sum => match arg {
-            DataType::Int2 | DataType::Int4 => DataType::Int8,
-            DataType::Int8 | DataType::Numeric { .. } => DataType::NUMERIC,
-            DataType::Float4 => DataType::Float4,
-            DataType::Float8 | DataType::Unknown => DataType::Float8,
-            DataType::Interval => DataType::Interval,
-            _ => return Err(bad()),
-        },
-        AggFunc::Avg => match arg {
-            DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Numeric { .. } => {
-                DataType::NUMERIC
-            }
-            DataType::Float4 | DataType::Float8 | DataType::Unknown => DataType::Float8,
-            DataType::Interval => DataType::Interval,
-            _ => return Err(bad()),
-        },
-        AggFunc::Min | AggFunc::Max => match arg {
-            DataType::Unknown => DataType::Text,
-            DataType::Varchar(_) => DataType::Text,
-            DataType::Numeric { .. } => DataType::NUMERIC,
-            DataType::Char(_) => DataType::Char(None),
-            t => t,
-        },
-        AggFunc::BoolAnd | AggFunc::BoolOr => match arg {
-            DataType::Bool | DataType::Unknown => DataType::Bool,
-            _ => return Err(bad()),
-        },
-        AggFunc::StringAgg => DataType::Text,
-    })
 }
 
 impl Binder<'_> {
@@ -387,15 +198,27 @@ impl Binder<'_> {
         })
     }
 
-    fn binary(
+    /// Binds and types the operands of a binary operator; returns them with the result type.
+    fn binary_operands(
         &mut self,
         op: BinOp,
         l: &ast::Expr,
         r: &ast::Expr,
         scope: &mut Scope,
-    ) -> Result<(Expr, DataType), SqlError> {
+    ) -> Result<(Expr, Expr, DataType), SqlError> {
         let (mut a, mut at) = self.expr(l, scope)?;
         let (mut b, mut bt) = self.expr(r, scope)?;
+        if op == BinOp::Concat {
+            // `unknown || x` is text concatenation whatever x is (anynonarray || text).
+            if at == DataType::Unknown {
+                a = self.coerce(a, at, DataType::Text)?;
+                at = DataType::Text;
+            }
+            if bt == DataType::Unknown {
+                b = self.coerce(b, bt, DataType::Text)?;
+                bt = DataType::Text;
+            }
+        }
         if at == DataType::Unknown && bt != DataType::Unknown {
             a = self.coerce(a, at, bt)?;
             at = bt;
@@ -408,10 +231,6 @@ impl Binder<'_> {
             at = DataType::Text;
             bt = DataType::Text;
         }
-        // A strict operator with a NULL constant operand is NULL, folded before evaluation as
-        // PostgreSQL's planner does (so `x / 0 > NULL` never divides).
-        let null_operand =
-            matches!(a, Expr::Const(Value::Null)) || matches!(b, Expr::Const(Value::Null));
         let ty = if op.is_comparison() {
             types::compare(&sample(&at), &sample(&bt)).map_err(|_| {
                 SqlError::undefined_operator(at.base_name(), op.symbol(), bt.base_name())
@@ -426,7 +245,20 @@ impl Binder<'_> {
                 }
             })?
         };
-        if null_operand {
+        Ok((a, b, ty))
+    }
+
+    fn binary(
+        &mut self,
+        op: BinOp,
+        l: &ast::Expr,
+        r: &ast::Expr,
+        scope: &mut Scope,
+    ) -> Result<(Expr, DataType), SqlError> {
+        let (a, b, ty) = self.binary_operands(op, l, r, scope)?;
+        // A strict operator with a NULL constant operand is NULL, folded before evaluation as
+        // PostgreSQL's planner does (so `x / 0 > NULL` never divides).
+        if matches!(a, Expr::Const(Value::Null)) || matches!(b, Expr::Const(Value::Null)) {
             return Ok((Expr::Const(Value::Null), ty));
         }
         Ok((Expr::Binary(op, a.boxed(), b.boxed()), ty))
@@ -472,14 +304,11 @@ impl Binder<'_> {
                 format!("missing FROM-clause entry for table \"{t}\""),
             ));
         }
-        let shown = match table {
-            Some(t) => format!("{t}.{name}"),
-            None => name.to_string(),
+        let message = match table {
+            Some(t) => format!("column {t}.{name} does not exist"),
+            None => format!("column \"{name}\" does not exist"),
         };
-        Err(SqlError::new(
-            "42703",
-            format!("column \"{shown}\" does not exist"),
-        ))
+        Err(SqlError::new("42703", message))
     }
 
     /// Binds a subquery as a nested query level.
@@ -591,6 +420,20 @@ impl Binder<'_> {
                     O::LtEq => BinOp::LtEq,
                     O::Gt => BinOp::Gt,
                     O::GtEq => BinOp::GtEq,
+                    O::BitwiseAnd => BinOp::BitAnd,
+                    O::BitwiseOr => BinOp::BitOr,
+                    O::PGBitwiseXor => BinOp::BitXor,
+                    O::PGBitwiseShiftLeft => BinOp::ShiftLeft,
+                    O::PGBitwiseShiftRight => BinOp::ShiftRight,
+                    O::PGExp => {
+                        let args = vec![self.expr(left, scope)?, self.expr(right, scope)?];
+                        return self.call_function("power", args);
+                    }
+                    O::PGLikeMatch | O::PGILikeMatch | O::PGNotLikeMatch | O::PGNotILikeMatch => {
+                        let ci = matches!(op, O::PGILikeMatch | O::PGNotILikeMatch);
+                        let negated = matches!(op, O::PGNotLikeMatch | O::PGNotILikeMatch);
+                        return self.like(left, right, None, ci, negated, scope);
+                    }
                     other => return Err(not_supported(format!("operator {other}"))),
                 };
                 self.binary(bop, left, right, scope)
@@ -615,6 +458,18 @@ impl Binder<'_> {
                     };
                     types::neg(&sample(&t))?;
                     Ok((Expr::Neg(x.boxed()), t))
+                }
+                ast::UnaryOperator::PGAbs => {
+                    let a = self.expr(expr, scope)?;
+                    self.call_function("abs", vec![a])
+                }
+                ast::UnaryOperator::PGSquareRoot => {
+                    let a = self.expr(expr, scope)?;
+                    self.call_function("sqrt", vec![a])
+                }
+                ast::UnaryOperator::PGCubeRoot => {
+                    let a = self.expr(expr, scope)?;
+                    self.call_function("cbrt", vec![a])
                 }
                 ast::UnaryOperator::Plus => {
                     let (x, t) = self.expr(expr, scope)?;
@@ -663,11 +518,8 @@ impl Binder<'_> {
                 ))
             }
             A::IsDistinctFrom(a, b) | A::IsNotDistinctFrom(a, b) => {
-                let (x, _) = self.binary(BinOp::Eq, a, b, scope)?;
-                let Expr::Binary(_, l, r) = x else {
-                    return Err(SqlError::new("XX000", "bad IS DISTINCT binding"));
-                };
-                let d = Expr::IsDistinct(l, r);
+                let (l, r, _) = self.binary_operands(BinOp::Eq, a, b, scope)?;
+                let d = Expr::IsDistinct(l.boxed(), r.boxed());
                 Ok((
                     if matches!(e, A::IsDistinctFrom(..)) {
                         d
@@ -754,40 +606,21 @@ impl Binder<'_> {
                 pattern,
                 escape_char,
                 any: false,
-            }
-            | A::ILike {
+            } => self.like(
+                expr,
+                pattern,
+                escape_char.as_deref(),
+                false,
+                *negated,
+                scope,
+            ),
+            A::ILike {
                 negated,
                 expr,
                 pattern,
                 escape_char,
                 any: false,
-            } => {
-                let (x, xt) = self.expr(expr, scope)?;
-                let x = self.text_arg(x, xt, "~~")?;
-                let (p, pt) = self.expr(pattern, scope)?;
-                let p = self.text_arg(p, pt, "~~")?;
-                let escape = match escape_char {
-                    Some(esc) => {
-                        let (x, t) = self.expr(esc, scope)?;
-                        Some(self.text_arg(x, t, "~~")?.boxed())
-                    }
-                    None => None,
-                };
-                let like = Expr::Like {
-                    expr: x.boxed(),
-                    pattern: p.boxed(),
-                    escape,
-                    case_insensitive: matches!(e, A::ILike { .. }),
-                };
-                Ok((
-                    if *negated {
-                        Expr::Not(like.boxed())
-                    } else {
-                        like
-                    },
-                    DataType::Bool,
-                ))
-            }
+            } => self.like(expr, pattern, escape_char.as_deref(), true, *negated, scope),
             A::Case {
                 operand,
                 conditions,
@@ -923,6 +756,43 @@ impl Binder<'_> {
             A::Collate { expr, .. } => self.expr(expr, scope),
             other => Err(not_supported(format!("expression {other}"))),
         }
+    }
+
+    fn like(
+        &mut self,
+        expr: &ast::Expr,
+        pattern: &ast::Expr,
+        escape: Option<&ast::Expr>,
+        case_insensitive: bool,
+        negated: bool,
+        scope: &mut Scope,
+    ) -> Result<(Expr, DataType), SqlError> {
+        let op = if case_insensitive { "~~*" } else { "~~" };
+        let (x, xt) = self.expr(expr, scope)?;
+        let x = self.text_arg(x, xt, op)?;
+        let (p, pt) = self.expr(pattern, scope)?;
+        let p = self.text_arg(p, pt, op)?;
+        let escape = match escape {
+            Some(esc) => {
+                let (x, t) = self.expr(esc, scope)?;
+                Some(self.text_arg(x, t, op)?.boxed())
+            }
+            None => None,
+        };
+        let like = Expr::Like {
+            expr: x.boxed(),
+            pattern: p.boxed(),
+            escape,
+            case_insensitive,
+        };
+        Ok((
+            if negated {
+                Expr::Not(like.boxed())
+            } else {
+                like
+            },
+            DataType::Bool,
+        ))
     }
 
     fn text_arg(&mut self, x: Expr, t: DataType, op: &str) -> Result<Expr, SqlError> {
@@ -1108,254 +978,5 @@ impl Binder<'_> {
             },
             ty,
         ))
-    }
-
-    /// Calls a library function on bound arguments.
-    pub fn call_function(
-        &mut self,
-        name: &str,
-        args: Vec<(Expr, DataType)>,
-    ) -> Result<(Expr, DataType), SqlError> {
-        let tys: Vec<DataType> = args.iter().map(|a| a.1).collect();
-        let r = functions::resolve(name, &tys)?;
-        let mut bound = Vec::with_capacity(args.len());
-        for ((x, t), want) in args.into_iter().zip(r.arg_types.iter()) {
-            bound.push(self.coerce(x, t, *want)?);
-        }
-        Ok((Expr::Func(r.func, bound), r.ret))
-    }
-
-    fn function(
-        &mut self,
-        f: &ast::Function,
-        scope: &mut Scope,
-    ) -> Result<(Expr, DataType), SqlError> {
-        let name = object_name(&f.name);
-        if f.over.is_some() {
-            return Err(not_supported("window functions"));
-        }
-        let (list, distinct, clauses): (
-            Vec<&ast::FunctionArg>,
-            bool,
-            Vec<&ast::FunctionArgumentClause>,
-        ) = match &f.args {
-            ast::FunctionArguments::None => (vec![], false, vec![]),
-            ast::FunctionArguments::List(l) => (
-                l.args.iter().collect(),
-                matches!(
-                    l.duplicate_treatment,
-                    Some(ast::DuplicateTreatment::Distinct)
-                ),
-                l.clauses.iter().collect(),
-            ),
-            ast::FunctionArguments::Subquery(_) => {
-                return Err(not_supported("a subquery as a function argument"));
-            }
-        };
-        if !clauses.is_empty() {
-            return Err(not_supported("ORDER BY inside an aggregate call"));
-        }
-        let star = matches!(
-            list.as_slice(),
-            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard)]
-        );
-        let arg_exprs: Vec<&ast::Expr> = list
-            .iter()
-            .filter_map(|a| match a {
-                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
-                ast::FunctionArg::Named {
-                    arg: ast::FunctionArgExpr::Expr(e),
-                    ..
-                } => Some(e),
-                _ => None,
-            })
-            .collect();
-        if !star && arg_exprs.len() != list.len() {
-            return Err(not_supported(format!("arguments of {name}")));
-        }
-        if let Some(func) = agg_func(&name) {
-            return self.aggregate(
-                func,
-                &name,
-                &arg_exprs,
-                star,
-                distinct,
-                f.filter.as_deref(),
-                scope,
-            );
-        }
-        if f.filter.is_some() {
-            return Err(SqlError::new(
-                "42809",
-                format!("FILTER specified, but {name} is not an aggregate function"),
-            ));
-        }
-        let mut args = Vec::with_capacity(arg_exprs.len());
-        for a in &arg_exprs {
-            args.push(self.expr(a, scope)?);
-        }
-        match name.as_str() {
-            "coalesce" | "greatest" | "least" => {
-                let tys: Vec<DataType> = args.iter().map(|a| a.1).collect();
-                let ty = self.common_type(&tys, &name.to_uppercase())?;
-                let mut bound = Vec::with_capacity(args.len());
-                for (x, t) in args {
-                    bound.push(self.coerce(x, t, ty)?);
-                }
-                let e = match name.as_str() {
-                    "coalesce" => Expr::Coalesce(bound),
-                    "greatest" => Expr::Extreme(bound, true),
-                    _ => Expr::Extreme(bound, false),
-                };
-                Ok((e, ty))
-            }
-            "nullif" if args.len() == 2 => {
-                let (b, bt) = args.pop_last();
-                let (a, at) = args.pop_last();
-                let ty = self.common_type(&[at, bt], "NULLIF")?;
-                let a = self.coerce(a, at, ty)?;
-                let b = self.coerce(b, bt, ty)?;
-                Ok((
-                    Expr::NullIf(a.boxed(), b.boxed()),
-                    if at == DataType::Unknown { ty } else { at },
-                ))
-            }
-            _ => self.call_function(&name, args),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn aggregate(
-        &mut self,
-        func: AggFunc,
-        name: &str,
-        args: &[&ast::Expr],
-        star: bool,
-        distinct: bool,
-        filter: Option<&ast::Expr>,
-        scope: &mut Scope,
-    ) -> Result<(Expr, DataType), SqlError> {
-        let Some(g) = scope.grouping.as_mut() else {
-            return Err(SqlError::new(
-                NEEDS_GROUPING,
-                "aggregate outside a grouped query",
-            ));
-        };
-        if !g.active {
-            return Err(SqlError::new(
-                "42803",
-                if self.in_aggregate {
-                    "aggregate function calls cannot be nested".to_string()
-                } else {
-                    format!("aggregate functions are not allowed in {}", self.clause)
-                },
-            ));
-        }
-        g.active = false;
-        self.in_aggregate = true;
-        let result = self.aggregate_call(func, name, args, star, distinct, filter, scope);
-        self.in_aggregate = false;
-        if let Some(g) = scope.grouping.as_mut() {
-            g.active = true;
-        }
-        let call = result?;
-        let ty = call.ty;
-        let g = scope
-            .grouping
-            .as_mut()
-            .ok_or_else(|| SqlError::new("XX000", "grouping vanished"))?;
-        let key = format!("{call:?}");
-        let pos = match g.aggs.iter().position(|a| format!("{a:?}") == key) {
-            Some(p) => p,
-            None => {
-                g.aggs.push(call);
-                g.aggs.len() - 1
-            }
-        };
-        Ok((Expr::Column(g.groups.len() + pos), ty))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn aggregate_call(
-        &mut self,
-        func: AggFunc,
-        name: &str,
-        args: &[&ast::Expr],
-        star: bool,
-        distinct: bool,
-        filter: Option<&ast::Expr>,
-        scope: &mut Scope,
-    ) -> Result<AggCall, SqlError> {
-        let filter = match filter {
-            Some(f) => Some(self.condition(f, scope, "FILTER")?),
-            None => None,
-        };
-        if star {
-            if func != AggFunc::Count {
-                return Err(SqlError::new(
-                    "42809",
-                    format!(
-                        "{name}(*) specified, but {name} is not an aggregate function that takes *"
-                    ),
-                ));
-            }
-            return Ok(AggCall {
-                func: AggFunc::CountStar,
-                args: vec![],
-                distinct: false,
-                filter,
-                arg_ty: DataType::Int8,
-                ty: DataType::Int8,
-            });
-        }
-        let want = if func == AggFunc::StringAgg { 2 } else { 1 };
-        if args.len() != want {
-            return Err(SqlError::new(
-                "42883",
-                format!(
-                    "function {name} with {} arguments does not exist",
-                    args.len()
-                ),
-            ));
-        }
-        let mut bound = Vec::with_capacity(args.len());
-        let mut first_ty = DataType::Unknown;
-        for (i, a) in args.iter().enumerate() {
-            let (x, t) = self.expr(a, scope)?;
-            let target = match func {
-                AggFunc::StringAgg => DataType::Text,
-                AggFunc::BoolAnd | AggFunc::BoolOr => DataType::Bool,
-                AggFunc::Sum | AggFunc::Avg if t == DataType::Unknown => DataType::Float8,
-                _ if t == DataType::Unknown => DataType::Text,
-                _ => t,
-            };
-            if i == 0 {
-                first_ty = target;
-            }
-            bound.push(self.coerce(x, t, target)?);
-        }
-        let ty = agg_type(func, Some(&first_ty), name)?;
-        if matches!(func, AggFunc::Min | AggFunc::Max) {
-            types::compare(&sample(&first_ty), &sample(&first_ty))?;
-        }
-        Ok(AggCall {
-            func,
-            args: bound,
-            distinct,
-            filter,
-            arg_ty: first_ty,
-            ty,
-        })
-    }
-}
-
-trait PopLast<T> {
-    fn pop_last(&mut self) -> T;
-}
-
-impl PopLast<(Expr, DataType)> for Vec<(Expr, DataType)> {
-    fn pop_last(&mut self) -> (Expr, DataType) {
-        self.pop()
-            .unwrap_or((Expr::Const(Value::Null), DataType::Unknown))
     }
 }

@@ -9,7 +9,10 @@
 //! Views and CTEs are bound by inlining their query where they are referenced.
 
 pub mod expr;
+pub mod function;
+pub mod naming;
 pub mod scope;
+pub mod typing;
 
 use crate::catalog::{self, Relation};
 use crate::sql::SqlError;
@@ -19,7 +22,8 @@ use crate::sql::plan::{Access, Expr, JoinKind, Plan, SetOpKind, SortKey};
 use crate::sql::result::Column;
 use crate::sql::types::{DataType, Value};
 use crate::txn::Transaction;
-use expr::{NEEDS_GROUPING, column_name, ident, object_name};
+use expr::NEEDS_GROUPING;
+use naming::{column_name, ident, object_name};
 use scope::{Grouping, Scope, ScopeColumn};
 use sqlparser::ast;
 use std::sync::Arc;
@@ -39,6 +43,8 @@ pub struct Binder<'a> {
     pub clause: &'static str,
     ctes: Vec<(String, ast::Query, Vec<String>)>,
     view_depth: usize,
+    /// Counter naming each base-table occurrence in FROM clauses.
+    next_base: usize,
 }
 
 fn not_supported(what: impl std::fmt::Display) -> SqlError {
@@ -63,6 +69,7 @@ impl<'a> Binder<'a> {
             clause: "WHERE",
             ctes: Vec::new(),
             view_depth: 0,
+            next_base: 0,
         }
     }
 
@@ -201,6 +208,7 @@ impl<'a> Binder<'a> {
                     name: c.name.clone(),
                     ty: c.ty,
                     hidden: false,
+                    base: None,
                 })
                 .collect(),
         );
@@ -347,6 +355,7 @@ impl<'a> Binder<'a> {
                 groups.push(x);
                 group_types.push(t);
             }
+            add_dependent_columns(&scope, &mut groups, &mut group_types);
             if let Some(gr) = scope.grouping.as_mut() {
                 gr.groups = groups;
                 gr.group_types = group_types;
@@ -672,14 +681,18 @@ impl<'a> Binder<'a> {
                 }
                 match catalog::relation(self.txn, &rel_name)? {
                     Some(Relation::Table(t)) => {
+                        self.next_base += 1;
+                        let base = self.next_base;
                         let columns = t
                             .columns
                             .iter()
-                            .map(|c| ScopeColumn {
+                            .enumerate()
+                            .map(|(i, c)| ScopeColumn {
                                 table: Some(alias_name.clone()),
                                 name: c.name.clone(),
                                 ty: c.ty,
                                 hidden: c.dropped,
+                                base: Some((base, t.primary_key.contains(&i))),
                             })
                             .collect();
                         let plan = Plan::Scan {
@@ -776,6 +789,7 @@ impl<'a> Binder<'a> {
                 name: names.get(i).cloned().unwrap_or_else(|| c.name.clone()),
                 ty: output_type(c.ty),
                 hidden: false,
+                base: None,
             })
             .collect();
         Ok((plan, columns))
@@ -905,6 +919,41 @@ fn group_target<'e>(
             Ok(g)
         }
         _ => Ok(g),
+    }
+}
+
+/// Grouping by every primary-key column of a table determines its other columns: add them as
+/// (redundant) group values so the SELECT list may use them.
+fn add_dependent_columns(scope: &Scope, groups: &mut Vec<Expr>, types: &mut Vec<DataType>) {
+    let grouped = |groups: &[Expr], i: usize| {
+        groups
+            .iter()
+            .any(|g| matches!(g, Expr::Column(c) if *c == i))
+    };
+    let mut bases: Vec<usize> = scope
+        .columns
+        .iter()
+        .filter_map(|c| c.base.map(|b| b.0))
+        .collect();
+    bases.dedup();
+    for b in bases {
+        let cols: Vec<usize> = (0..scope.columns.len())
+            .filter(|&i| scope.columns[i].base.is_some_and(|x| x.0 == b))
+            .collect();
+        let keys: Vec<usize> = cols
+            .iter()
+            .copied()
+            .filter(|&i| scope.columns[i].base.is_some_and(|x| x.1))
+            .collect();
+        if keys.is_empty() || !keys.iter().all(|&k| grouped(groups, k)) {
+            continue;
+        }
+        for i in cols {
+            if !grouped(groups, i) {
+                groups.push(Expr::Column(i));
+                types.push(scope.columns[i].ty);
+            }
+        }
     }
 }
 

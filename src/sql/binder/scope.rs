@@ -20,6 +20,10 @@ pub struct ScopeColumn {
     pub ty: DataType,
     /// Hidden from `*` and from unqualified lookup (the right side of `JOIN ... USING`).
     pub hidden: bool,
+    /// For a base table's columns: which occurrence of a table in FROM (nonzero) and whether
+    /// the column is part of its primary key. Grouping by a table's whole primary key makes
+    /// its other columns usable too (functional dependency, as in PostgreSQL).
+    pub base: Option<(usize, bool)>,
 }
 
 /// Aggregation state of a query level.

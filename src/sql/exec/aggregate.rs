@@ -213,6 +213,24 @@ struct Group {
     values: Row,
     accs: Vec<Acc>,
     seen: Vec<HashSet<Vec<u8>>>,
+    /// For aggregates with ORDER BY: (sort values, arguments), fed in order at the end.
+    ordered: Vec<Vec<(Row, Row)>>,
+}
+
+fn feed(g: &mut Group, i: usize, call: &AggCall, args: &[Value]) -> Result<(), SqlError> {
+    if call.distinct {
+        if args.first().is_some_and(Value::is_null) {
+            return Ok(());
+        }
+        let mut k = Vec::new();
+        for v in args {
+            hash_key(v, &mut k);
+        }
+        if !g.seen[i].insert(k) {
+            return Ok(());
+        }
+    }
+    update(&mut g.accs[i], call.func, args)
 }
 
 /// Groups and aggregates `rows`: output rows are group values then aggregate values.
@@ -256,6 +274,7 @@ pub fn aggregate(
                     values,
                     accs: fresh(),
                     seen: vec![HashSet::new(); aggs.len()],
+                    ordered: vec![Vec::new(); aggs.len()],
                 });
                 index.insert(key.clone(), groups.len() - 1);
                 groups.len() - 1
@@ -266,30 +285,41 @@ pub fn aggregate(
             if skip[i] {
                 continue;
             }
-            if call.distinct {
-                if args[i].first().is_some_and(Value::is_null) {
-                    continue;
+            if call.order_by.is_empty() {
+                feed(g, i, call, &args[i])?;
+            } else {
+                let mut keys = Vec::with_capacity(call.order_by.len());
+                for k in &call.order_by {
+                    keys.push(eval(&k.expr, &r, ctx)?);
                 }
-                let mut k = Vec::new();
-                for v in &args[i] {
-                    hash_key(v, &mut k);
-                }
-                if !g.seen[i].insert(k) {
-                    continue;
-                }
+                g.ordered[i].push((keys, args[i].clone()));
             }
-            update(&mut g.accs[i], call.func, &args[i])?;
         }
     }
     if groups.is_empty() && group.is_empty() {
         groups.push(Group {
             values: Vec::new(),
             accs: fresh(),
-            seen: Vec::new(),
+            seen: vec![HashSet::new(); aggs.len()],
+            ordered: vec![Vec::new(); aggs.len()],
         });
     }
     let mut out = Vec::with_capacity(groups.len());
-    for g in groups {
+    for mut g in groups {
+        for (i, call) in aggs.iter().enumerate() {
+            if call.order_by.is_empty() {
+                continue;
+            }
+            let mut rows = std::mem::take(&mut g.ordered[i]);
+            let mut failure = None;
+            rows.sort_by(|a, b| super::compare_keys(&a.0, &b.0, &call.order_by, &mut failure));
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            for (_, args) in rows {
+                feed(&mut g, i, call, &args)?;
+            }
+        }
         let mut row = g.values;
         for (acc, call) in g.accs.into_iter().zip(aggs) {
             row.push(finish(acc, &call.ty)?);

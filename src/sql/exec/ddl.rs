@@ -12,7 +12,10 @@ use super::eval::eval;
 use crate::catalog::{self, CheckDef, ColumnDef, IndexDef, Relation, TableDef, ViewDef};
 use crate::sql::SqlError;
 use crate::sql::binder::Binder;
-use crate::sql::binder::expr::{ident, object_name, sql_type};
+use crate::sql::binder::{
+    naming::{ident, object_name},
+    typing::sql_type,
+};
 use crate::sql::plan::Access;
 use crate::sql::result::Notice;
 use crate::txn::TxnManager;
@@ -152,8 +155,15 @@ pub fn create_table(
                 ast::ColumnOption::Null => {}
                 ast::ColumnOption::NotNull => col.not_null = true,
                 ast::ColumnOption::Default(e) => col.default = Some(e.to_string()),
-                ast::ColumnOption::PrimaryKey(_) => set_pk(vec![i], &mut pk)?,
-                ast::ColumnOption::Unique(_) => uniques.push((None, vec![i])),
+                ast::ColumnOption::PrimaryKey(_) => {
+                    set_pk(vec![i], &mut pk)?;
+                    if let Some(n) = &opt.name {
+                        table.pk_name = ident(n);
+                    }
+                }
+                ast::ColumnOption::Unique(_) => {
+                    uniques.push((opt.name.as_ref().map(ident), vec![i]))
+                }
                 ast::ColumnOption::Check(ch) => table.checks.push(CheckDef {
                     name: opt
                         .name

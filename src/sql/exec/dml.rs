@@ -22,7 +22,7 @@ use super::{ExecCtx, ScannedRow, column_types, decode_table_row, scan_with_keys}
 use crate::catalog::{self, IndexDef, TableDef};
 use crate::sql::SqlError;
 use crate::sql::binder::Binder;
-use crate::sql::binder::expr::{column_name, ident, object_name};
+use crate::sql::binder::naming::{column_name, ident, object_name};
 use crate::sql::binder::scope::{Scope, ScopeColumn};
 use crate::sql::optimizer::push_filter;
 use crate::sql::plan::{Access, Expr, Plan, Row};
@@ -95,6 +95,7 @@ pub fn table_scope(table: &TableDef, alias: &str) -> Scope {
                 name: c.name.clone(),
                 ty: c.ty,
                 hidden: c.dropped,
+                base: None,
             })
             .collect(),
     )
@@ -183,6 +184,9 @@ fn is_default_marker(e: &ast::Expr) -> bool {
 
 /// Binds an INSERT.
 pub fn bind_insert(b: &mut Binder, ins: &ast::Insert) -> Result<BoundInsert, SqlError> {
+    if !ins.into {
+        return Err(SqlError::new("42601", "syntax error at or near \"INSERT\""));
+    }
     if ins.or.is_some() || ins.replace_into || ins.ignore {
         // SQLite's and MySQL's conflict clauses: PostgreSQL has no such syntax.
         return Err(SqlError::new("42601", "syntax error at or near \"OR\""));

@@ -37,6 +37,47 @@ pub fn compare_op(op: BinOp, a: &Value, b: &Value) -> Result<Value, SqlError> {
     }))
 }
 
+/// Integer bitwise operators: the wider operand's type (shifts keep the left's), as in
+/// PostgreSQL; shift counts are taken modulo the width like C on x86 (PostgreSQL's behaviour).
+fn bitwise(op: BinOp, a: &Value, b: &Value) -> Result<Value, SqlError> {
+    let int = |v: &Value| match v {
+        Value::Int2(i) => Some((*i as i64, 0)),
+        Value::Int4(i) => Some((*i as i64, 1)),
+        Value::Int8(i) => Some((*i, 2)),
+        _ => None,
+    };
+    let (Some((x, wx)), Some((y, wy))) = (int(a), int(b)) else {
+        return Ok(Value::Null);
+    };
+    let width = if matches!(op, BinOp::ShiftLeft | BinOp::ShiftRight) {
+        wx
+    } else {
+        wx.max(wy)
+    };
+    let bits = [16u32, 32, 64][width];
+    let shift = (y as u32) % bits;
+    let r = match op {
+        BinOp::BitAnd => x & y,
+        BinOp::BitOr => x | y,
+        BinOp::BitXor => x ^ y,
+        BinOp::ShiftLeft => match width {
+            0 => ((x as i16).wrapping_shl(shift)) as i64,
+            1 => ((x as i32).wrapping_shl(shift)) as i64,
+            _ => x.wrapping_shl(shift),
+        },
+        _ => match width {
+            0 => ((x as i16).wrapping_shr(shift)) as i64,
+            1 => ((x as i32).wrapping_shr(shift)) as i64,
+            _ => x.wrapping_shr(shift),
+        },
+    };
+    Ok(match width {
+        0 => Value::Int2(r as i16),
+        1 => Value::Int4(r as i32),
+        _ => Value::Int8(r),
+    })
+}
+
 /// Whether a condition holds (true, not false or NULL).
 pub fn holds(e: &Expr, row: &[Value], ctx: &mut ExecCtx) -> Result<bool, SqlError> {
     Ok(eval(e, row, ctx)? == Value::Bool(true))
@@ -76,6 +117,7 @@ fn eval_inner(e: &Expr, row: &[Value], ctx: &mut ExecCtx) -> Result<Value, SqlEr
                 BinOp::Div => types::div(&x, &y)?,
                 BinOp::Rem => types::rem(&x, &y)?,
                 BinOp::Concat => types::concat_op(&x, &y)?,
+                op if op.is_bitwise() => bitwise(*op, &x, &y)?,
                 op => compare_op(*op, &x, &y)?,
             }
         }

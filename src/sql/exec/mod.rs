@@ -354,45 +354,44 @@ pub fn sort_rows(
         keyed.push((k, r));
     }
     let mut failure = None;
-    keyed.sort_by(|(a, _), (b, _)| {
-        for (i, key) in keys.iter().enumerate() {
-            let ord = match (a[i].is_null(), b[i].is_null()) {
-                (true, true) => Ordering::Equal,
-                (true, false) => {
-                    if key.nulls_first {
-                        Ordering::Less
-                    } else {
-                        Ordering::Greater
-                    }
-                }
-                (false, true) => {
-                    if key.nulls_first {
-                        Ordering::Greater
-                    } else {
-                        Ordering::Less
-                    }
-                }
-                _ => {
-                    let o = match compare(&a[i], &b[i]) {
-                        Ok(o) => o.unwrap_or(Ordering::Equal),
-                        Err(e) => {
-                            failure.get_or_insert(e);
-                            Ordering::Equal
-                        }
-                    };
-                    if key.desc { o.reverse() } else { o }
-                }
-            };
-            if ord != Ordering::Equal {
-                return ord;
-            }
-        }
-        Ordering::Equal
-    });
+    keyed.sort_by(|(a, _), (b, _)| compare_keys(a, b, keys, &mut failure));
     if let Some(e) = failure {
         return Err(e);
     }
     Ok(keyed.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Orders two rows of sort-key values (NULLs placed per key); a comparison error is kept in
+/// `failure` (sort comparators cannot fail).
+pub fn compare_keys(
+    a: &[Value],
+    b: &[Value],
+    keys: &[SortKey],
+    failure: &mut Option<SqlError>,
+) -> Ordering {
+    for (i, key) in keys.iter().enumerate() {
+        let ord = match (a[i].is_null(), b[i].is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) if key.nulls_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if key.nulls_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            _ => {
+                let o = match compare(&a[i], &b[i]) {
+                    Ok(o) => o.unwrap_or(Ordering::Equal),
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                        Ordering::Equal
+                    }
+                };
+                if key.desc { o.reverse() } else { o }
+            }
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
 }
 
 fn set_op(op: SetOpKind, all: bool, l: Vec<Row>, r: Vec<Row>) -> Vec<Row> {

@@ -1,0 +1,223 @@
+//! Running one statement inside a transaction: bind it, execute it, and shape its result
+//! (columns, rows, command tag, notices). Transaction control and settings are the session's;
+//! everything else comes here.
+
+use super::SqlError;
+use super::binder::Binder;
+use super::exec::{self, ExecCtx, ddl, dml};
+use super::functions::FnContext;
+use super::plan::{Access, Expr, Plan};
+use super::result::{Column, QueryResult};
+use super::types::{DataType, Value};
+use crate::catalog::TableDef;
+use crate::txn::{Transaction, TxnManager};
+use sqlparser::ast;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+fn scan_plan(table: &Arc<TableDef>, access: &Access, filter: &Option<Expr>) -> Plan {
+    Plan::Scan {
+        table: table.clone(),
+        alias: table.name.clone(),
+        access: access.clone(),
+        filter: filter.clone(),
+    }
+}
+
+fn rows_result(columns: Vec<Column>, rows: Vec<Vec<Value>>, tag: String) -> QueryResult {
+    QueryResult {
+        columns,
+        rows,
+        tag,
+        notices: Vec::new(),
+    }
+}
+
+fn tag_only(tag: String) -> QueryResult {
+    QueryResult {
+        tag,
+        ..Default::default()
+    }
+}
+
+/// Binds and runs one statement in `txn`.
+pub fn run_statement(
+    manager: &TxnManager,
+    txn: &mut Transaction,
+    stmt: &ast::Statement,
+    params: &[Value],
+    fnctx: FnContext,
+    cancel: &AtomicBool,
+) -> Result<QueryResult, SqlError> {
+    match stmt {
+        ast::Statement::Query(q) => {
+            let (plan, columns) = Binder::new(txn, Vec::new()).query(q)?;
+            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+            let rows = exec::run(&plan, &mut ctx)?;
+            let n = rows.len();
+            Ok(rows_result(columns, rows, format!("SELECT {n}")))
+        }
+        ast::Statement::Insert(ins) => {
+            let bound = dml::bind_insert(&mut Binder::new(txn, Vec::new()), ins)?;
+            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+            let (n, rows) = dml::insert(&mut ctx, &bound)?;
+            Ok(with_returning(
+                format!("INSERT 0 {n}"),
+                bound.returning,
+                rows,
+            ))
+        }
+        ast::Statement::Update(up) => {
+            let bound = dml::bind_update(&mut Binder::new(txn, Vec::new()), up)?;
+            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+            let (n, rows) = dml::update(&mut ctx, &bound)?;
+            Ok(with_returning(format!("UPDATE {n}"), bound.returning, rows))
+        }
+        ast::Statement::Delete(del) => {
+            let bound = dml::bind_delete(&mut Binder::new(txn, Vec::new()), del)?;
+            let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+            let (n, rows) = dml::delete(&mut ctx, &bound)?;
+            Ok(with_returning(format!("DELETE {n}"), bound.returning, rows))
+        }
+        ast::Statement::CreateTable(ct) => {
+            let out = ddl::create_table(&mut Binder::new(txn, Vec::new()), manager, ct)?;
+            Ok(ddl_result(out))
+        }
+        ast::Statement::CreateIndex(ci) => {
+            let mut build = |txn: &mut Transaction, t: &TableDef, ix: &crate::catalog::IndexDef| {
+                let fc = FnContext {
+                    statement_timestamp: fnctx.statement_timestamp,
+                    transaction_timestamp: fnctx.transaction_timestamp,
+                };
+                let mut ctx = ExecCtx::new(txn, params, fc, cancel);
+                ddl::build_index(&mut ctx, t, ix)
+            };
+            let out =
+                ddl::create_index(&mut Binder::new(txn, Vec::new()), manager, ci, &mut build)?;
+            Ok(ddl_result(out))
+        }
+        ast::Statement::CreateView(cv) => {
+            let out = ddl::create_view(&mut Binder::new(txn, Vec::new()), cv)?;
+            Ok(ddl_result(out))
+        }
+        ast::Statement::Drop {
+            object_type,
+            if_exists,
+            names,
+            ..
+        } => {
+            let out = ddl::drop(
+                &mut Binder::new(txn, Vec::new()),
+                object_type,
+                names,
+                *if_exists,
+            )?;
+            Ok(ddl_result(out))
+        }
+        ast::Statement::AlterTable(at) => {
+            let mut fill = |txn: &mut Transaction, t: &TableDef, pos: usize, d: &Expr| {
+                let fc = FnContext {
+                    statement_timestamp: fnctx.statement_timestamp,
+                    transaction_timestamp: fnctx.transaction_timestamp,
+                };
+                let mut ctx = ExecCtx::new(txn, params, fc, cancel);
+                ddl::fill_column(&mut ctx, t, pos, d)
+            };
+            let out = ddl::alter_table(&mut Binder::new(txn, Vec::new()), at, &mut fill)?;
+            Ok(ddl_result(out))
+        }
+        ast::Statement::Explain {
+            analyze, statement, ..
+        } => {
+            let mut lines = Vec::new();
+            let started = Instant::now();
+            let rows = match statement.as_ref() {
+                ast::Statement::Query(q) => {
+                    let (plan, _) = Binder::new(txn, Vec::new()).query(q)?;
+                    plan.explain(&mut lines, 0);
+                    if !*analyze {
+                        return Ok(explain_result(lines));
+                    }
+                    let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+                    exec::run(&plan, &mut ctx)?.len() as u64
+                }
+                ast::Statement::Insert(ins) => {
+                    let bound = dml::bind_insert(&mut Binder::new(txn, Vec::new()), ins)?;
+                    lines.push(format!("Insert on {}", bound.table.name));
+                    bound.source.explain(&mut lines, 1);
+                    if !*analyze {
+                        return Ok(explain_result(lines));
+                    }
+                    let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+                    dml::insert(&mut ctx, &bound)?.0
+                }
+                ast::Statement::Update(up) => {
+                    let bound = dml::bind_update(&mut Binder::new(txn, Vec::new()), up)?;
+                    lines.push(format!("Update on {}", bound.table.name));
+                    scan_plan(&bound.table, &bound.access, &bound.filter).explain(&mut lines, 1);
+                    if !*analyze {
+                        return Ok(explain_result(lines));
+                    }
+                    let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+                    dml::update(&mut ctx, &bound)?.0
+                }
+                ast::Statement::Delete(del) => {
+                    let bound = dml::bind_delete(&mut Binder::new(txn, Vec::new()), del)?;
+                    lines.push(format!("Delete on {}", bound.table.name));
+                    scan_plan(&bound.table, &bound.access, &bound.filter).explain(&mut lines, 1);
+                    if !*analyze {
+                        return Ok(explain_result(lines));
+                    }
+                    let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
+                    dml::delete(&mut ctx, &bound)?.0
+                }
+                _ => {
+                    return Err(SqlError::feature_not_supported(
+                        "EXPLAIN is supported for SELECT, INSERT, UPDATE and DELETE",
+                    ));
+                }
+            };
+            lines.push(format!("Rows: {rows}"));
+            lines.push(format!(
+                "Execution Time: {:.3} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+            Ok(explain_result(lines))
+        }
+        other => Err(SqlError::feature_not_supported(format!(
+            "statement is not supported: {}",
+            first_words(&other.to_string())
+        ))),
+    }
+}
+
+fn first_words(s: &str) -> String {
+    s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+fn explain_result(lines: Vec<String>) -> QueryResult {
+    rows_result(
+        vec![Column {
+            name: "QUERY PLAN".into(),
+            ty: DataType::Text,
+        }],
+        lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+        "EXPLAIN".into(),
+    )
+}
+
+fn ddl_result(out: ddl::DdlOutcome) -> QueryResult {
+    QueryResult {
+        tag: out.tag.to_string(),
+        notices: out.notices,
+        ..Default::default()
+    }
+}
+
+fn with_returning(tag: String, returning: dml::Returning, rows: Vec<Vec<Value>>) -> QueryResult {
+    match returning {
+        Some((_, cols)) => rows_result(cols, rows, tag),
+        None => tag_only(tag),
+    }
+}
