@@ -62,6 +62,18 @@ fn convert(e: ParserError, sql: &str) -> SqlError {
             )),
         ParserError::TokenizerError(msg) | ParserError::ParserError(msg) => {
             let position = position_of(&msg, sql);
+            if msg.starts_with("Unterminated string literal") {
+                // PostgreSQL quotes the rest of the input from the opening quote.
+                let rest: String = position
+                    .map(|p| sql.chars().skip(p as usize - 1).collect())
+                    .unwrap_or_default();
+                let mut err = SqlError::new(
+                    "42601",
+                    format!("unterminated quoted string at or near \"{rest}\""),
+                );
+                err.position = position;
+                return err;
+            }
             let message = match found_token(&msg) {
                 Some(t) if t.eq_ignore_ascii_case("EOF") => "syntax error at end of input".into(),
                 Some(t) => format!("syntax error at or near \"{t}\""),

@@ -107,6 +107,7 @@ enum Block {
 struct Open {
     txn: Transaction,
     level: Level,
+    read_only: bool,
     used: bool,
     started: i64,
 }
@@ -117,6 +118,10 @@ pub struct Session {
     open: Option<Open>,
     block: Block,
     settings: BTreeMap<String, String>,
+    /// Settings as they were at BEGIN: SET is transactional, so ROLLBACK restores them.
+    settings_at_begin: Option<BTreeMap<String, String>>,
+    /// SET LOCAL values to undo when the transaction ends: (name, previous value).
+    local_settings: Vec<(String, String)>,
     cancel: CancelHandle,
 }
 
@@ -193,6 +198,8 @@ impl Session {
             open: None,
             block: Block::None,
             settings,
+            settings_at_begin: None,
+            local_settings: Vec::new(),
             cancel: CancelHandle::default(),
         }
     }
@@ -371,6 +378,7 @@ impl Session {
         Open {
             txn,
             level,
+            read_only,
             used: false,
             started: now_micros(),
         }
@@ -405,11 +413,24 @@ impl Session {
         let (level, read_only) = self.modes(modes);
         self.open = Some(self.new_txn(level, read_only));
         self.block = Block::Open;
+        self.settings_at_begin = Some(self.settings.clone());
         Ok(tag_only("BEGIN"))
+    }
+
+    /// Ends a block's settings: kept on commit, restored on rollback; SET LOCAL undone.
+    fn end_settings(&mut self, committed: bool) {
+        let at_begin = self.settings_at_begin.take();
+        if !committed && let Some(s) = at_begin {
+            self.settings = s;
+        }
+        for (name, old) in std::mem::take(&mut self.local_settings).into_iter().rev() {
+            self.settings.insert(name, old);
+        }
     }
 
     fn commit(&mut self) -> Result<QueryResult, SqlError> {
         let block = std::mem::replace(&mut self.block, Block::None);
+        self.end_settings(block == Block::Open);
         let open = self.open.take();
         *self.cancel.token.lock() = None;
         match (block, open) {
@@ -435,6 +456,7 @@ impl Session {
 
     fn rollback(&mut self) -> QueryResult {
         let block = std::mem::replace(&mut self.block, Block::None);
+        self.end_settings(false);
         *self.cancel.token.lock() = None;
         if let Some(o) = self.open.take() {
             o.txn.rollback();
@@ -489,7 +511,10 @@ impl Session {
     fn set(&mut self, set: &ast::Set) -> Result<QueryResult, SqlError> {
         match set {
             ast::Set::SingleAssignment {
-                variable, values, ..
+                variable,
+                values,
+                scope,
+                ..
             } => {
                 let name = object_name(variable);
                 let value = values
@@ -497,7 +522,25 @@ impl Session {
                     .map(setting_text)
                     .collect::<Vec<_>>()
                     .join(", ");
+                let local = matches!(scope, Some(ast::ContextModifier::Local));
+                let previous = self.setting(&name).map(str::to_string);
                 self.assign(&name, &value)?;
+                if local {
+                    if self.block == Block::None {
+                        let mut r = tag_only("SET");
+                        r.notices.push(warning(
+                            "25P01",
+                            "SET LOCAL can only be used in transaction blocks",
+                        ));
+                        if let Some(p) = previous {
+                            self.settings.insert(name.to_ascii_lowercase(), p);
+                        }
+                        return Ok(r);
+                    }
+                    if let Some(p) = previous {
+                        self.local_settings.push((name.to_ascii_lowercase(), p));
+                    }
+                }
                 Ok(tag_only("SET"))
             }
             ast::Set::SetTimeZone { value, .. } => {
@@ -615,7 +658,13 @@ impl Session {
                 Some(o) => o.level.name().to_string(),
                 None => self.default_level().name().to_string(),
             },
-            "transaction_read_only" => "off".to_string(),
+            "transaction_read_only" => {
+                let ro = match &self.open {
+                    Some(o) => o.read_only,
+                    None => self.setting("default_transaction_read_only") == Some("on"),
+                };
+                if ro { "on" } else { "off" }.to_string()
+            }
             "time zone" => self.setting("timezone").unwrap_or("UTC").to_string(),
             _ => self.setting(&name).map(str::to_string).ok_or_else(|| {
                 SqlError::new(

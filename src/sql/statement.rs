@@ -50,9 +50,33 @@ pub fn run_statement(
     fnctx: FnContext,
     cancel: &AtomicBool,
 ) -> Result<QueryResult, SqlError> {
+    if txn.is_read_only() {
+        let what = match stmt {
+            ast::Statement::Insert(_) => Some("INSERT"),
+            ast::Statement::Update(_) => Some("UPDATE"),
+            ast::Statement::Delete(_) => Some("DELETE"),
+            ast::Statement::CreateTable(_) => Some("CREATE TABLE"),
+            ast::Statement::CreateIndex(_) => Some("CREATE INDEX"),
+            ast::Statement::CreateView(_) => Some("CREATE VIEW"),
+            ast::Statement::Drop { .. } => Some("DROP"),
+            ast::Statement::AlterTable(_) => Some("ALTER TABLE"),
+            _ => None,
+        };
+        if let Some(w) = what {
+            return Err(SqlError::new(
+                "25006",
+                format!("cannot execute {w} in a read-only transaction"),
+            ));
+        }
+    }
     match stmt {
         ast::Statement::Query(q) => {
-            let (plan, columns) = Binder::new(txn, Vec::new()).query(q)?;
+            let (plan, mut columns) = Binder::new(txn, Vec::new()).query(q)?;
+            for c in &mut columns {
+                if c.ty == DataType::Unknown {
+                    c.ty = DataType::Text;
+                }
+            }
             let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
             let rows = exec::run(&plan, &mut ctx)?;
             let n = rows.len();

@@ -104,6 +104,11 @@ impl Transaction {
         self.level
     }
 
+    /// Whether it was begun READ ONLY.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
     /// A token that cancels this transaction's lock waits from another thread.
     pub fn cancel_token(&self) -> CancelToken {
         self.cancel.clone()

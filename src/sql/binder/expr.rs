@@ -51,6 +51,16 @@ fn simplify_qual(e: Expr) -> Expr {
     }
 }
 
+/// A type without its length or precision modifier.
+fn unconstrained(t: &DataType) -> DataType {
+    match t {
+        DataType::Varchar(_) => DataType::Varchar(None),
+        DataType::Char(_) => DataType::Char(None),
+        DataType::Numeric { .. } => DataType::NUMERIC,
+        t => *t,
+    }
+}
+
 fn not_supported(what: impl std::fmt::Display) -> SqlError {
     SqlError::feature_not_supported(format!("{what} is not supported"))
 }
@@ -274,7 +284,7 @@ impl Binder<'_> {
             if scope.is_grouped() {
                 return match scope.grouped_position(i) {
                     Some(p) => Ok((Expr::Column(p), ty)),
-                    None => Err(ungrouped(table, name)),
+                    None => Err(ungrouped(scope.columns[i].table.as_deref(), name)),
                 };
             }
             return Ok((Expr::Column(i), ty));
@@ -289,7 +299,7 @@ impl Binder<'_> {
                 if s.is_grouped() {
                     return match s.grouped_position(i) {
                         Some(p) => Ok((Expr::Outer(depth, p), ty)),
-                        None => Err(ungrouped(table, name)),
+                        None => Err(ungrouped(s.columns[i].table.as_deref(), name)),
                     };
                 }
                 return Ok((Expr::Outer(depth, i), ty));
@@ -638,6 +648,12 @@ impl Binder<'_> {
                 let to = sql_type(data_type)?;
                 let (x, from) = self.expr(expr, scope)?;
                 if from == DataType::Unknown {
+                    // An explicit cast of a literal reads it as the base type, then applies the
+                    // cast (which truncates varchar(n) and char(n) silently).
+                    if let Expr::Const(Value::Text(s)) = &x {
+                        let v = parse_text(s, &unconstrained(&to))?;
+                        return Ok((Expr::Const(types::cast(v, &to)?), to));
+                    }
                     return Ok((self.coerce(x, from, to)?, to));
                 }
                 if let Expr::Const(v) = &x {
@@ -947,7 +963,7 @@ impl Binder<'_> {
         for cw in conditions {
             let cond = match operand {
                 Some(op) => self.binary(BinOp::Eq, op, &cw.condition, scope)?.0,
-                None => self.condition(&cw.condition, scope, "CASE")?,
+                None => self.condition(&cw.condition, scope, "CASE/WHEN")?,
             };
             whens.push(cond);
             results.push(self.expr(&cw.result, scope)?);
@@ -956,10 +972,9 @@ impl Binder<'_> {
             Some(o) => Some(self.expr(o, scope)?),
             None => None,
         };
-        let mut tys: Vec<DataType> = results.iter().map(|r| r.1).collect();
-        if let Some(o) = &other {
-            tys.push(o.1);
-        }
+        // PostgreSQL considers the ELSE result first when resolving the type.
+        let mut tys: Vec<DataType> = other.iter().map(|o| o.1).collect();
+        tys.extend(results.iter().map(|r| r.1));
         let ty = self.common_type(&tys, "CASE")?;
         let mut pairs = Vec::with_capacity(whens.len());
         for (w, (r, rt)) in whens.into_iter().zip(results) {

@@ -77,6 +77,7 @@ fn agg_type(func: AggFunc, arg: Option<&DataType>, name: &str) -> Result<DataTyp
             _ => return Err(bad()),
         },
         AggFunc::Min | AggFunc::Max => match arg {
+            DataType::Bool => return Err(bad()),
             DataType::Unknown => DataType::Text,
             DataType::Varchar(_) => DataType::Text,
             DataType::Numeric { .. } => DataType::NUMERIC,
@@ -223,9 +224,17 @@ impl Binder<'_> {
         scope: &mut Scope,
     ) -> Result<(Expr, DataType), SqlError> {
         let Some(g) = scope.grouping.as_mut() else {
+            // In the SELECT list, HAVING or ORDER BY an aggregate makes the query grouped;
+            // elsewhere it is an error.
+            if matches!(self.clause, "SELECT" | "ORDER BY" | "HAVING") {
+                return Err(SqlError::new(
+                    NEEDS_GROUPING,
+                    "aggregate outside a grouped query",
+                ));
+            }
             return Err(SqlError::new(
-                NEEDS_GROUPING,
-                "aggregate outside a grouped query",
+                "42803",
+                format!("aggregate functions are not allowed in {}", self.clause),
             ));
         };
         if !g.active {

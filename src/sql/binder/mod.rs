@@ -51,6 +51,9 @@ fn not_supported(what: impl std::fmt::Display) -> SqlError {
     SqlError::feature_not_supported(format!("{what} is not supported"))
 }
 
+/// A `USING` column: left and right positions, common type, name.
+type UsingColumn = (usize, usize, DataType, String);
+
 /// Where a query level's LIMIT and ORDER BY come from.
 struct Tail<'q> {
     order_by: Option<&'q ast::OrderBy>,
@@ -75,13 +78,41 @@ impl<'a> Binder<'a> {
 
     /// Binds a query; returns its plan and output columns.
     pub fn query(&mut self, q: &ast::Query) -> Result<(Plan, Vec<Column>), SqlError> {
-        stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || self.query_inner(q))
+        // A nested query has clauses of its own; the enclosing clause resumes after it.
+        let (clause, in_aggregate) = (self.clause, self.in_aggregate);
+        self.in_aggregate = false;
+        let r = stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || self.query_inner(q));
+        self.clause = clause;
+        self.in_aggregate = in_aggregate;
+        r
     }
 
     fn query_inner(&mut self, q: &ast::Query) -> Result<(Plan, Vec<Column>), SqlError> {
-        if q.fetch.is_some() || !q.locks.is_empty() {
-            return Err(not_supported("FETCH / FOR UPDATE"));
+        if !q.locks.is_empty() {
+            return Err(not_supported("FOR UPDATE / FOR SHARE"));
         }
+        let fetch_limit;
+        let limit = match (&q.fetch, &q.limit_clause) {
+            (None, l) => l.as_ref(),
+            (Some(f), None) => {
+                if f.percent || f.with_ties {
+                    return Err(not_supported("FETCH ... PERCENT / WITH TIES"));
+                }
+                fetch_limit = ast::LimitClause::LimitOffset {
+                    limit: Some(
+                        f.quantity
+                            .clone()
+                            .unwrap_or(ast::Expr::value(ast::Value::Number("1".into(), false))),
+                    ),
+                    offset: None,
+                    limit_by: vec![],
+                };
+                Some(&fetch_limit)
+            }
+            (Some(_), Some(_)) => {
+                return Err(SqlError::new("42601", "syntax error at or near \"FETCH\""));
+            }
+        };
         let pushed = match &q.with {
             Some(w) => {
                 if w.recursive {
@@ -98,7 +129,7 @@ impl<'a> Binder<'a> {
         };
         let tail = Tail {
             order_by: q.order_by.as_ref(),
-            limit: q.limit_clause.as_ref(),
+            limit,
         };
         let r = self.set_expr(&q.body, Some(tail));
         let n = self.ctes.len();
@@ -115,11 +146,11 @@ impl<'a> Binder<'a> {
             ast::SetExpr::Select(sel) => self.select(sel, tail),
             ast::SetExpr::Query(q) => {
                 let r = self.query(q)?;
-                self.finish_output(r, tail)
+                self.finish_output(r, tail, false)
             }
             ast::SetExpr::Values(v) => {
                 let r = self.values(v)?;
-                self.finish_output(r, tail)
+                self.finish_output(r, tail, false)
             }
             ast::SetExpr::SetOperation {
                 left,
@@ -166,7 +197,7 @@ impl<'a> Binder<'a> {
                     left: Box::new(lp),
                     right: Box::new(rp),
                 };
-                self.finish_output((plan, cols), tail)
+                self.finish_output((plan, cols), tail, true)
             }
             other => Err(not_supported(format!("query body {other}"))),
         }
@@ -197,6 +228,7 @@ impl<'a> Binder<'a> {
         &mut self,
         (plan, cols): (Plan, Vec<Column>),
         tail: Option<Tail<'_>>,
+        set_operation: bool,
     ) -> Result<(Plan, Vec<Column>), SqlError> {
         let Some(tail) = tail else {
             return Ok((plan, cols));
@@ -218,6 +250,16 @@ impl<'a> Binder<'a> {
             for item in order_items(ob)? {
                 let expr = match output_position(&item.expr, &cols)? {
                     Some(i) => Expr::Column(i),
+                    None if set_operation => {
+                        // Unknown names are reported as such; other expressions are refused.
+                        self.expr(&item.expr, &mut scope)?;
+                        return Err(SqlError::feature_not_supported(
+                            "invalid UNION/INTERSECT/EXCEPT ORDER BY clause",
+                        )
+                        .with_detail(
+                            "Only result column names can be used, not expressions or functions.",
+                        ));
+                    }
                     None => self.expr(&item.expr, &mut scope)?.0,
                 };
                 keys.push(sort_key(expr, item));
@@ -262,6 +304,7 @@ impl<'a> Binder<'a> {
 
     fn values(&mut self, v: &ast::Values) -> Result<(Plan, Vec<Column>), SqlError> {
         let width = v.rows.first().map(|r| r.len()).unwrap_or(0);
+        self.clause = "VALUES";
         let mut scope = Scope::default();
         let mut bound: Vec<Vec<(Expr, DataType)>> = Vec::with_capacity(v.rows.len());
         for row in &v.rows {
@@ -373,7 +416,7 @@ impl<'a> Binder<'a> {
                     exprs.push(x);
                     cols.push(Column {
                         name: column_name(e),
-                        ty: output_type(t),
+                        ty: t,
                     });
                 }
                 ast::SelectItem::ExprWithAlias { expr, alias } => {
@@ -381,7 +424,7 @@ impl<'a> Binder<'a> {
                     exprs.push(x);
                     cols.push(Column {
                         name: ident(alias),
-                        ty: output_type(t),
+                        ty: t,
                     });
                 }
                 ast::SelectItem::Wildcard(_) | ast::SelectItem::QualifiedWildcard(..) => {
@@ -548,8 +591,22 @@ impl<'a> Binder<'a> {
             units.extend(u);
             columns.extend(cols);
         }
-        let names: Vec<&String> = columns.iter().filter_map(|c| c.table.as_ref()).collect();
-        let _ = names;
+        // One name per FROM item: a table appearing twice needs an alias.
+        let mut seen: Vec<(&str, usize)> = Vec::new();
+        for c in &columns {
+            if let (Some(t), Some((base, _))) = (&c.table, c.base) {
+                match seen.iter().find(|(n, _)| *n == t.as_str()) {
+                    Some((_, b)) if *b != base => {
+                        return Err(SqlError::new(
+                            "42712",
+                            format!("table name \"{t}\" specified more than once"),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => seen.push((t, base)),
+                }
+            }
+        }
         Ok((units, conjuncts, Scope::new(columns)))
     }
 
@@ -578,6 +635,7 @@ impl<'a> Binder<'a> {
             all.extend(rcols.iter().cloned());
             let mut scope = Scope::new(all);
             let mut on = Vec::new();
+            let mut using: Vec<UsingColumn> = Vec::new();
             match constraint {
                 None | Some(ast::JoinConstraint::None) => {}
                 Some(ast::JoinConstraint::On(e)) => {
@@ -588,7 +646,9 @@ impl<'a> Binder<'a> {
                 Some(ast::JoinConstraint::Using(names)) => {
                     for n in names {
                         let name = object_name(n);
-                        on.push(self.using_condition(&mut scope, left_width, &name)?);
+                        let (cond, merged) = self.using_condition(&mut scope, left_width, &name)?;
+                        on.push(cond);
+                        using.push(merged);
                     }
                 }
                 Some(ast::JoinConstraint::Natural) => {
@@ -599,14 +659,17 @@ impl<'a> Binder<'a> {
                         .collect();
                     for c in &rcols {
                         if lnames.contains(&c.name) {
-                            on.push(self.using_condition(&mut scope, left_width, &c.name)?);
+                            let (cond, merged) =
+                                self.using_condition(&mut scope, left_width, &c.name)?;
+                            on.push(cond);
+                            using.push(merged);
                         }
                     }
                 }
                 Some(other) => return Err(not_supported(format!("join constraint {other:?}"))),
             }
             columns = scope.columns;
-            if kind == JoinKind::Inner {
+            if kind == JoinKind::Inner && using.is_empty() {
                 units.push(Unit::new(rplan, rcols.len()));
                 conjuncts.extend(on);
             } else {
@@ -614,7 +677,33 @@ impl<'a> Binder<'a> {
                     std::mem::take(&mut units),
                     std::mem::take(&mut conjuncts),
                 )?;
-                let joined = optimizer::join(left, rplan, kind, on, left_width, rcols.len())?;
+                let mut joined = optimizer::join(left, rplan, kind, on, left_width, rcols.len())?;
+                if !using.is_empty() {
+                    // USING columns come first, merged (COALESCE covers outer joins); the
+                    // originals stay reachable by qualified name only.
+                    let mut exprs = Vec::with_capacity(using.len() + columns.len());
+                    let mut merged_cols = Vec::with_capacity(using.len());
+                    for (l, r, ty, name) in using.drain(..) {
+                        let a = self.coerce(Expr::Column(l), columns[l].ty, ty)?;
+                        let b = self.coerce(Expr::Column(r), columns[r].ty, ty)?;
+                        exprs.push(Expr::Coalesce(vec![a, b]));
+                        columns[l].hidden = true;
+                        merged_cols.push(ScopeColumn {
+                            table: None,
+                            name,
+                            ty,
+                            hidden: false,
+                            base: None,
+                        });
+                    }
+                    exprs.extend((0..columns.len()).map(Expr::Column));
+                    merged_cols.append(&mut columns);
+                    columns = merged_cols;
+                    joined = Plan::Project {
+                        input: Box::new(joined),
+                        exprs,
+                    };
+                }
                 units = vec![Unit::new(joined, columns.len())];
             }
         }
@@ -627,7 +716,7 @@ impl<'a> Binder<'a> {
         scope: &mut Scope,
         left_width: usize,
         name: &str,
-    ) -> Result<Expr, SqlError> {
+    ) -> Result<(Expr, UsingColumn), SqlError> {
         let find = |range: std::ops::Range<usize>, scope: &Scope| {
             range
                 .into_iter()
@@ -645,10 +734,9 @@ impl<'a> Binder<'a> {
         let ty = self.common_type(&[lt, rt], "JOIN/USING")?;
         let a = self.coerce(Expr::Column(l), lt, ty)?;
         let b = self.coerce(Expr::Column(r), rt, ty)?;
-        Ok(Expr::Binary(
-            crate::sql::plan::BinOp::Eq,
-            a.boxed(),
-            b.boxed(),
+        Ok((
+            Expr::Binary(crate::sql::plan::BinOp::Eq, a.boxed(), b.boxed()),
+            (l, r, ty, name.to_string()),
         ))
     }
 

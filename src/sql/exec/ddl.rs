@@ -70,6 +70,7 @@ fn new_storage(mgr: &TxnManager, name: &str) -> Result<(), SqlError> {
 fn index_columns(
     table: &TableDef,
     cols: &[ast::IndexColumn],
+    constraint: bool,
 ) -> Result<(Vec<usize>, Vec<bool>), SqlError> {
     let mut out = Vec::new();
     let mut desc = Vec::new();
@@ -78,9 +79,10 @@ fn index_columns(
             ast::Expr::Identifier(i) => ident(i),
             other => return Err(not_supported(format!("index expression {other}"))),
         };
-        let pos = table
-            .column(&name)
-            .ok_or_else(|| SqlError::new("42703", format!("column \"{name}\" does not exist")))?;
+        let pos = table.column(&name).ok_or_else(|| {
+            let what = if constraint { " named in key" } else { "" };
+            SqlError::new("42703", format!("column \"{name}\"{what} does not exist"))
+        })?;
         out.push(pos);
         desc.push(matches!(
             c.column.options.sort,
@@ -123,6 +125,7 @@ pub fn create_table(
         checks: Vec::new(),
     };
     let mut uniques: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+    let mut checks: Vec<(Option<String>, String)> = Vec::new();
     let mut pk: Option<Vec<usize>> = None;
     let set_pk = |cols: Vec<usize>, pk: &mut Option<Vec<usize>>| {
         if pk.is_some() {
@@ -164,14 +167,9 @@ pub fn create_table(
                 ast::ColumnOption::Unique(_) => {
                     uniques.push((opt.name.as_ref().map(ident), vec![i]))
                 }
-                ast::ColumnOption::Check(ch) => table.checks.push(CheckDef {
-                    name: opt
-                        .name
-                        .as_ref()
-                        .map(ident)
-                        .unwrap_or_else(|| format!("{name}_{cname}_check")),
-                    expr: ch.expr.to_string(),
-                }),
+                ast::ColumnOption::Check(ch) => {
+                    checks.push((opt.name.as_ref().map(ident), ch.expr.to_string()))
+                }
                 ast::ColumnOption::Collation(_) | ast::ColumnOption::Comment(_) => {}
                 other => return Err(not_supported(format!("column option {other}"))),
             }
@@ -181,31 +179,28 @@ pub fn create_table(
     for c in &ct.constraints {
         match c {
             ast::TableConstraint::PrimaryKey(p) => {
-                let (cols, _) = index_columns(&table, &p.columns)?;
+                let (cols, _) = index_columns(&table, &p.columns, true)?;
                 set_pk(cols, &mut pk)?;
                 if let Some(n) = &p.name {
                     table.pk_name = ident(n);
                 }
             }
             ast::TableConstraint::Unique(u) => {
-                let (cols, _) = index_columns(&table, &u.columns)?;
+                let (cols, _) = index_columns(&table, &u.columns, true)?;
                 uniques.push((u.name.as_ref().map(ident), cols));
             }
             ast::TableConstraint::Check(ch) => {
-                let n = table.checks.len();
-                table.checks.push(CheckDef {
-                    name: ch.name.as_ref().map(ident).unwrap_or_else(|| {
-                        if n == 0 {
-                            format!("{name}_check")
-                        } else {
-                            format!("{name}_check{n}")
-                        }
-                    }),
-                    expr: ch.expr.to_string(),
-                });
+                checks.push((ch.name.as_ref().map(ident), ch.expr.to_string()))
             }
             other => return Err(not_supported(format!("constraint {other}"))),
         }
+    }
+    for (given, expr) in checks {
+        let cname = match given {
+            Some(n) => n,
+            None => check_name(b, &table, &expr)?,
+        };
+        table.checks.push(CheckDef { name: cname, expr });
     }
     if let Some(cols) = pk {
         for &c in &cols {
@@ -239,6 +234,33 @@ pub fn create_table(
     new_storage(mgr, &table.storage())?;
     catalog::put_relation(b.txn, &Relation::Table(table))?;
     Ok(done("CREATE TABLE"))
+}
+
+/// PostgreSQL's default CHECK name: `<table>_<column>_check` when the expression reads one
+/// column, else `<table>_check`, with 1, 2, ... appended until unused.
+fn check_name(b: &mut Binder, table: &TableDef, expr: &str) -> Result<String, SqlError> {
+    let mut scope = super::dml::table_scope(table, &table.name);
+    let e = crate::sql::parser::parse_expr(expr)?;
+    let bound = b.condition(&e, &mut scope, "CHECK")?;
+    let mut cols = Vec::new();
+    bound.visit_columns(&mut |c| {
+        if !cols.contains(&c) {
+            cols.push(c)
+        }
+    });
+    let base = match cols.as_slice() {
+        [c] => format!("{}_{}_check", table.name, table.columns[*c].name),
+        _ => format!("{}_check", table.name),
+    };
+    let taken = |n: &str| table.checks.iter().any(|c| c.name == n);
+    if !taken(&base) {
+        return Ok(base);
+    }
+    let mut i = 1;
+    while taken(&format!("{base}{i}")) {
+        i += 1;
+    }
+    Ok(format!("{base}{i}"))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -279,7 +301,7 @@ pub fn create_index(
 ) -> Result<DdlOutcome, SqlError> {
     let tname = object_name(&ci.table_name);
     let mut table = catalog::table(ctx_txn.txn, &tname)?;
-    let (cols, desc) = index_columns(&table, &ci.columns)?;
+    let (cols, desc) = index_columns(&table, &ci.columns, false)?;
     let name = match &ci.name {
         Some(n) => object_name(n),
         None => {

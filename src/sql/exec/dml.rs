@@ -185,7 +185,10 @@ fn is_default_marker(e: &ast::Expr) -> bool {
 /// Binds an INSERT.
 pub fn bind_insert(b: &mut Binder, ins: &ast::Insert) -> Result<BoundInsert, SqlError> {
     if !ins.into {
-        return Err(SqlError::new("42601", "syntax error at or near \"INSERT\""));
+        return Err(SqlError::new(
+            "42601",
+            format!("syntax error at or near \"{}\"", ins.table),
+        ));
     }
     if ins.or.is_some() || ins.replace_into || ins.ignore {
         // SQLite's and MySQL's conflict clauses: PostgreSQL has no such syntax.
@@ -233,6 +236,9 @@ pub fn bind_insert(b: &mut Binder, ins: &ast::Insert) -> Result<BoundInsert, Sql
         });
     }
     let too_many = || SqlError::new("42601", "INSERT has more expressions than target columns");
+    let too_few = || SqlError::new("42601", "INSERT has more target columns than expressions");
+    let explicit = !ins.columns.is_empty();
+    b.clause = "VALUES";
     let source = match ins.source.as_deref() {
         None => Plan::Values {
             rows: vec![defaults.clone()],
@@ -253,6 +259,9 @@ pub fn bind_insert(b: &mut Binder, ins: &ast::Insert) -> Result<BoundInsert, Sql
                     if r.len() > targets.len() {
                         return Err(too_many());
                     }
+                    if explicit && r.len() < targets.len() {
+                        return Err(too_few());
+                    }
                     let mut row = defaults.clone();
                     for (j, e) in r.iter().enumerate() {
                         let col = targets[j];
@@ -271,6 +280,9 @@ pub fn bind_insert(b: &mut Binder, ins: &ast::Insert) -> Result<BoundInsert, Sql
                 let (plan, cols) = b.query(q)?;
                 if cols.len() > targets.len() {
                     return Err(too_many());
+                }
+                if explicit && cols.len() < targets.len() {
+                    return Err(too_few());
                 }
                 let mut exprs = defaults.clone();
                 for (j, c) in cols.iter().enumerate() {
@@ -644,6 +656,8 @@ pub fn insert(ctx: &mut ExecCtx, ins: &BoundInsert) -> Result<(u64, Vec<Row>), S
     let rows = super::run(&ins.source, ctx)?;
     let mut count = 0;
     let mut out = Vec::new();
+    // Table keys this statement wrote: DO UPDATE may not touch one twice.
+    let mut touched: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
     for row in rows {
         ctx.tick()?;
         check_row(ctx, table, &row, &ins.checks)?;
@@ -661,6 +675,15 @@ pub fn insert(ctx: &mut ExecCtx, ins: &BoundInsert) -> Result<(u64, Vec<Row>), S
                 ConflictAction::Nothing => continue,
                 ConflictAction::Update { sets, filter } => {
                     let existing_key = conflict.1;
+                    if touched.contains(&existing_key) {
+                        return Err(SqlError::new(
+                            "21000",
+                            "ON CONFLICT DO UPDATE command cannot affect row a second time",
+                        )
+                        .with_hint(
+                            "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.",
+                        ));
+                    }
                     let Some(raw) = ctx.txn.lock_row(&table.storage(), &existing_key)? else {
                         continue;
                     };
@@ -677,7 +700,9 @@ pub fn insert(ctx: &mut ExecCtx, ins: &BoundInsert) -> Result<(u64, Vec<Row>), S
                     for (c, e) in sets {
                         new[*c] = eval(e, &both, ctx)?;
                     }
-                    write_update(ctx, table, &existing_key, &old, new.clone(), &ins.checks)?;
+                    let new_key =
+                        write_update(ctx, table, &existing_key, &old, new.clone(), &ins.checks)?;
+                    touched.insert(new_key);
                     count += 1;
                     if let Some((exprs, _)) = &ins.returning {
                         out.push(project(ctx, exprs, &new)?);
@@ -690,6 +715,9 @@ pub fn insert(ctx: &mut ExecCtx, ins: &BoundInsert) -> Result<(u64, Vec<Row>), S
         for ix in &table.indexes {
             let (entry, _) = index_entry(ix, &row, &key);
             ctx.txn.put(&ix.storage(), &entry, &key)?;
+        }
+        if ins.on_conflict.is_some() {
+            touched.insert(key);
         }
         count += 1;
         if let Some((exprs, _)) = &ins.returning {
