@@ -375,6 +375,103 @@ pub fn join(
     })
 }
 
+/// Drops a sort that a scan's key order already gives: ORDER BY columns that are (a prefix
+/// of) the primary key after its equality-bound columns, or of a secondary index read whole,
+/// all ascending (NULLS LAST) or all descending (NULLS FIRST, read backwards), since keys
+/// order NULL last. Only scans whose order cannot change at run time qualify.
+pub fn use_index_order(plan: Plan) -> Plan {
+    let Plan::Sort { input, keys } = plan else {
+        return plan;
+    };
+    let Plan::Project { input: scan, exprs } = *input else {
+        return Plan::Sort { input, keys };
+    };
+    let rebuild = |scan: Box<Plan>, exprs: Vec<Expr>, keys| Plan::Sort {
+        input: Box::new(Plan::Project { input: scan, exprs }),
+        keys,
+    };
+    let Plan::Scan {
+        table,
+        alias,
+        access,
+        filter,
+    } = *scan
+    else {
+        return rebuild(scan, exprs, keys);
+    };
+    // The table columns sorted on, and the common direction.
+    let desc = keys.first().is_some_and(|k| k.desc);
+    let mut cols = Vec::with_capacity(keys.len());
+    for k in &keys {
+        let col = match &k.expr {
+            Expr::Column(p) => match exprs.get(*p) {
+                Some(Expr::Column(c)) => Some(*c),
+                _ => None,
+            },
+            _ => None,
+        };
+        match col {
+            Some(c) if k.desc == desc && k.nulls_first == desc => cols.push(c),
+            _ => {
+                let scan = Box::new(Plan::Scan {
+                    table,
+                    alias,
+                    access,
+                    filter,
+                });
+                return rebuild(scan, exprs, keys);
+            }
+        }
+    }
+    let starts = |key: &[usize], skip: usize| {
+        key.len() >= skip + cols.len() && key[skip..skip + cols.len()] == cols[..]
+    };
+    let new_access = match &access {
+        Access::Full { .. } if starts(&table.primary_key, 0) => {
+            Some(Access::Full { reverse: desc })
+        }
+        Access::Full { .. } => table
+            .indexes
+            .iter()
+            .find(|ix| starts(&ix.columns, 0) && ix.desc.iter().all(|d| !d))
+            .map(|ix| Access::Key {
+                index: Some(ix.clone()),
+                prefix: Vec::new(),
+                range: (None, None),
+                reverse: desc,
+            }),
+        Access::Key {
+            index: None,
+            prefix,
+            range,
+            ..
+        } if starts(&table.primary_key, prefix.len()) || starts(&table.primary_key, 0) => {
+            Some(Access::Key {
+                index: None,
+                prefix: prefix.clone(),
+                range: range.clone(),
+                reverse: desc,
+            })
+        }
+        _ => None,
+    };
+    let scan = |access| {
+        Box::new(Plan::Scan {
+            table: table.clone(),
+            alias: alias.clone(),
+            access,
+            filter: filter.clone(),
+        })
+    };
+    match new_access {
+        Some(a) => Plan::Project {
+            input: scan(a),
+            exprs,
+        },
+        None => rebuild(scan(access.clone()), exprs, keys),
+    }
+}
+
 /// A conjunct's use for a key column: `col = e`, `col op e`, or `col IN (...)`.
 enum KeyUse {
     Eq(Expr),

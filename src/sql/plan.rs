@@ -600,7 +600,9 @@ impl Plan {
                             .as_ref()
                             .map(|i| i.name.clone())
                             .unwrap_or_else(|| table.pk_name.clone());
-                        format!("Index Scan using {ix} on {on}")
+                        let backward = matches!(access, Access::Key { reverse: true, .. });
+                        let dir = if backward { " Backward" } else { "" };
+                        format!("Index Scan{dir} using {ix} on {on}")
                     }
                 };
                 out.push(format!("{pad}{head}"));
@@ -632,7 +634,9 @@ impl Plan {
                                 e.display(&names)
                             ));
                         }
-                        out.push(format!("{indent}Index Cond: {}", conds.join(", ")));
+                        if !conds.is_empty() {
+                            out.push(format!("{indent}Index Cond: {}", conds.join(", ")));
+                        }
                     }
                     Access::KeyIn { values, .. } => {
                         let vals: Vec<String> = values.iter().map(|e| e.display(&names)).collect();

@@ -546,10 +546,10 @@ impl<'a> Binder<'a> {
             };
         }
         if !keys.is_empty() {
-            plan = Plan::Sort {
+            plan = optimizer::use_index_order(Plan::Sort {
                 input: Box::new(plan),
                 keys,
-            };
+            });
         }
         plan = self.limit(plan, tail.and_then(|t| t.limit))?;
         let width = match &plan {

@@ -665,7 +665,16 @@ pub fn scan_with_keys(
     };
     match key_ranges(ctx, table, access)? {
         None => {
-            let reverse = matches!(access, Access::Full { reverse: true });
+            // Also the fallback of a primary-key access, which keeps its order.
+            let reverse = matches!(
+                access,
+                Access::Full { reverse: true }
+                    | Access::Key {
+                        index: None,
+                        reverse: true,
+                        ..
+                    }
+            );
             let mut scan = ctx
                 .txn
                 .scan(&storage, Bound::Unbounded, Bound::Unbounded, reverse)?;
@@ -674,10 +683,11 @@ pub fn scan_with_keys(
             }
         }
         Some((None, ranges)) => {
+            let reverse = matches!(access, Access::Key { reverse: true, .. });
             for (lo, hi) in ranges {
                 let mut scan =
                     ctx.txn
-                        .scan(&storage, as_ref_bound(&lo), as_ref_bound(&hi), false)?;
+                        .scan(&storage, as_ref_bound(&lo), as_ref_bound(&hi), reverse)?;
                 while let Some((k, v)) = scan.next_row()? {
                     keep(ctx, k, v, &mut out)?;
                 }
@@ -685,10 +695,11 @@ pub fn scan_with_keys(
         }
         Some((Some(ix), ranges)) => {
             let ix_storage = ix.storage();
+            let reverse = matches!(access, Access::Key { reverse: true, .. });
             for (lo, hi) in ranges {
                 let mut scan =
                     ctx.txn
-                        .scan(&ix_storage, as_ref_bound(&lo), as_ref_bound(&hi), false)?;
+                        .scan(&ix_storage, as_ref_bound(&lo), as_ref_bound(&hi), reverse)?;
                 while let Some((_, table_key)) = scan.next_row()? {
                     if let Some(raw) = ctx.txn.get(&storage, &table_key)? {
                         keep(ctx, table_key, raw, &mut out)?;
