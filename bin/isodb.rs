@@ -54,7 +54,7 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         timeout: u64,
         /// Labels answered to by `skipif`/`onlyif`, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "postgresql")]
+        #[arg(long, value_delimiter = ',', default_value = "postgresql,isodb")]
         label: Vec<String>,
     },
 }

@@ -273,3 +273,23 @@ fn unique_insert_race_serialises_on_the_key() {
     assert_eq!(r.unwrap_err().code, "23505");
     assert_eq!(ints(&mut a, "SELECT count(*) FROM t"), vec![1]);
 }
+
+#[test]
+fn deep_statements_on_a_small_stack() {
+    // A 2 MiB thread (tokio's default) runs a long left-deep chain and deep nesting: the
+    // session moves such statements to a big-stack thread instead of overflowing.
+    let handle = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let db = Database::open_memory().unwrap();
+            let mut s = db.session();
+            let chain = format!("SELECT 1{}", " + 1".repeat(50_000));
+            assert_eq!(ints(&mut s, &chain), vec![50_001]);
+            let nested = format!("SELECT {}1{}", "(".repeat(1500), ")".repeat(1500));
+            assert_eq!(ints(&mut s, &nested), vec![1]);
+            let too_deep = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));
+            assert_eq!(err(&mut s, &too_deep).code, "54001");
+        })
+        .unwrap();
+    handle.join().unwrap();
+}

@@ -9,9 +9,10 @@
 //! SERIALIZABLE runs as snapshot isolation until SSI and 2PL land (issue 6), but is reported
 //! as `serializable`.
 //!
-//! Statements bind and execute on the calling thread when it has stack to spare, otherwise on
-//! a helper thread with [`SQL_STACK_BYTES`](crate::sql::parser::SQL_STACK_BYTES) of stack,
-//! because deep expressions recurse.
+//! Statements bind and execute on the calling thread when its stack is ample for the
+//! statement's length, otherwise on a helper thread with
+//! [`SQL_STACK_BYTES`](crate::sql::parser::SQL_STACK_BYTES) of stack, because deep syntax
+//! trees recurse when dropped.
 
 use super::SqlError;
 use super::binder::Binder;
@@ -237,7 +238,12 @@ impl Session {
     /// Runs every statement in `sql`: one result per statement, stopping after the first
     /// error (which is then the last element).
     pub fn execute_all(&mut self, sql: &str) -> Vec<Result<QueryResult, SqlError>> {
-        let enough = stacker::remaining_stack().is_some_and(|s| s > 64 << 20);
+        // Deep syntax trees recurse when walked and dropped (~300 bytes of stack per level, at
+        // most one level per 2 bytes of text); binding and execution grow their stack on
+        // demand. So a statement runs here when this thread's stack is ample for its length,
+        // which is nearly always, and on a big-stack helper thread otherwise.
+        let needed = (256 << 10) + sql.len() * 200;
+        let enough = stacker::remaining_stack().is_some_and(|s| s > needed);
         if enough {
             return self.execute_all_here(sql);
         }
