@@ -201,11 +201,14 @@ impl Binder<'_> {
                 ))
             })?;
         }
-        Ok(if acc == DataType::Unknown {
-            DataType::Text
-        } else {
-            acc
-        })
+        if acc == DataType::Unknown {
+            return Ok(DataType::Text);
+        }
+        // A length or precision survives only if every input has exactly this type.
+        if tys.iter().any(|t| *t != acc) {
+            acc = unconstrained(&acc);
+        }
+        Ok(acc)
     }
 
     /// Binds and types the operands of a binary operator; returns them with the result type.

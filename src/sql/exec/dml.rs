@@ -133,6 +133,7 @@ fn returning(
     let Some(items) = items else {
         return Ok(None);
     };
+    b.clause = "RETURNING";
     let mut exprs = Vec::new();
     let mut cols = Vec::new();
     for item in items {
