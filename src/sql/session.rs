@@ -19,7 +19,6 @@ use super::binder::Binder;
 use super::binder::naming::{ident, object_name};
 use super::functions::FnContext;
 use super::parser::{self, SQL_STACK_BYTES};
-use super::plan::Plan;
 use super::result::{Column, Notice, QueryResult, RelationInfo, TxnStatus};
 use super::types::{DataType, Value};
 use crate::catalog::{self, Relation};
@@ -776,16 +775,4 @@ fn setting_text(e: &ast::Expr) -> String {
         ast::Expr::Identifier(i) => i.value.clone(),
         other => other.to_string(),
     }
-}
-
-/// A plan, for tests and tools that inspect planning.
-pub fn plan_of(db: &Database, sql: &str) -> Result<Plan, SqlError> {
-    let stmts = parser::parse(sql)?;
-    let Some(ast::Statement::Query(q)) = stmts.first() else {
-        return Err(SqlError::new("42601", "not a query"));
-    };
-    let mut txn = db.manager.begin(IsolationLevel::Snapshot, true);
-    let r = Binder::new(&mut txn, Vec::new()).query(q).map(|(p, _)| p);
-    txn.rollback();
-    r
 }

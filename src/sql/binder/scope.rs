@@ -31,8 +31,6 @@ pub struct ScopeColumn {
 pub struct Grouping {
     /// GROUP BY expressions over the pre-aggregation row.
     pub groups: Vec<Expr>,
-    /// Their types.
-    pub group_types: Vec<DataType>,
     /// Aggregates found so far; output position = groups.len() + index.
     pub aggs: Vec<AggCall>,
     /// True while binding expressions evaluated after aggregation (SELECT list, HAVING,
