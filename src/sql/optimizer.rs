@@ -125,6 +125,31 @@ fn units_of(e: &Expr, offsets: &[usize], widths: &[usize]) -> Vec<usize> {
     out
 }
 
+/// `a = b` with one side reading only left-input columns and the other only right-input
+/// columns: the (left, right) pair, usable as hash-join keys.
+fn equi_sides(
+    e: &Expr,
+    is_left: &dyn Fn(usize) -> bool,
+    is_right: &dyn Fn(usize) -> bool,
+) -> Option<(Expr, Expr)> {
+    let Expr::Binary(BinOp::Eq, a, b) = e else {
+        return None;
+    };
+    let side = |x: &Expr| {
+        let (mut l, mut r) = (false, false);
+        x.visit_columns(&mut |c| {
+            l |= is_left(c);
+            r |= is_right(c);
+        });
+        (l, r)
+    };
+    match (side(a), side(b)) {
+        ((true, false), (false, true)) => Some((a.as_ref().clone(), b.as_ref().clone())),
+        ((false, true), (true, false)) => Some((b.as_ref().clone(), a.as_ref().clone())),
+        _ => None,
+    }
+}
+
 /// Plans an inner-join group; the output row is the units' columns in their given order.
 pub fn plan_joins(units: Vec<Unit>, conjuncts: Vec<Expr>) -> Result<Plan, SqlError> {
     let n = units.len();
@@ -223,41 +248,19 @@ pub fn plan_joins(units: Vec<Unit>, conjuncts: Vec<Expr>) -> Result<Plan, SqlErr
         let mut left_keys = Vec::new();
         let mut right_keys = Vec::new();
         let mut residual = Vec::new();
-        let in_left = |c: usize, layout: &[Option<usize>]| layout[c].is_some();
         for (i, (e, us)) in multi.iter().enumerate() {
             if applied[i] || !us.iter().all(|x| *x == pick || joined.contains(x)) {
                 continue;
             }
             applied[i] = true;
-            if let Expr::Binary(BinOp::Eq, a, b) = e {
-                let side = |x: &Expr| {
-                    let mut l = false;
-                    let mut r = false;
-                    x.visit_columns(&mut |c| {
-                        if c >= roff && c < roff + rw {
-                            r = true;
-                        } else if in_left(c, &layout) {
-                            l = true;
-                        }
-                    });
-                    (l, r)
-                };
-                let (al, ar) = side(a);
-                let (bl, br) = side(b);
-                let pair = if al && !ar && br && !bl {
-                    Some((a.as_ref().clone(), b.as_ref().clone()))
-                } else if bl && !br && ar && !al {
-                    Some((b.as_ref().clone(), a.as_ref().clone()))
-                } else {
-                    None
-                };
-                if let Some((mut l, mut r)) = pair {
-                    l.remap(&|c| layout[c].unwrap_or(0));
-                    r.remap(&|c| c - roff);
-                    left_keys.push(l);
-                    right_keys.push(r);
-                    continue;
-                }
+            let right_side = |c: usize| c >= roff && c < roff + rw;
+            let left_side = |c: usize| !right_side(c) && layout[c].is_some();
+            if let Some((mut l, mut r)) = equi_sides(e, &left_side, &right_side) {
+                l.remap(&|c| layout[c].unwrap_or(0));
+                r.remap(&|c| c - roff);
+                left_keys.push(l);
+                right_keys.push(r);
+                continue;
             }
             let mut e = e.clone();
             e.remap(&|c| {
@@ -321,37 +324,16 @@ pub fn join(
     let mut left_keys = Vec::new();
     let mut right_keys = Vec::new();
     let mut residual = Vec::new();
-    let side = |x: &Expr| {
-        let mut l = false;
-        let mut r = false;
-        x.visit_columns(&mut |c| {
-            if c < left_width {
-                l = true
-            } else if c < left_width + right_width {
-                r = true
-            }
-        });
-        (l, r)
-    };
+    let left_side = |c: usize| c < left_width;
+    let right_side = |c: usize| c >= left_width && c < left_width + right_width;
     for e in on {
         if !e.has_subquery()
-            && let Expr::Binary(BinOp::Eq, a, b) = &e
+            && let Some((l, mut r)) = equi_sides(&e, &left_side, &right_side)
         {
-            let (al, ar) = side(a);
-            let (bl, br) = side(b);
-            let pair = if al && !ar && br && !bl {
-                Some((a.as_ref().clone(), b.as_ref().clone()))
-            } else if bl && !br && ar && !al {
-                Some((b.as_ref().clone(), a.as_ref().clone()))
-            } else {
-                None
-            };
-            if let Some((l, mut r)) = pair {
-                r.remap(&|c| c - left_width);
-                left_keys.push(l);
-                right_keys.push(r);
-                continue;
-            }
+            r.remap(&|c| c - left_width);
+            left_keys.push(l);
+            right_keys.push(r);
+            continue;
         }
         residual.push(e);
     }
