@@ -27,6 +27,28 @@ pub struct QueryResult {
 }
 
 impl QueryResult {
+    /// A result with only a command tag (`CREATE TABLE`, `BEGIN`, ...).
+    pub fn command(tag: impl Into<String>) -> QueryResult {
+        QueryResult {
+            tag: tag.into(),
+            ..Default::default()
+        }
+    }
+
+    /// A row set with its tag.
+    pub fn rows(
+        columns: Vec<Column>,
+        rows: Vec<Vec<Value>>,
+        tag: impl Into<String>,
+    ) -> QueryResult {
+        QueryResult {
+            columns,
+            rows,
+            tag: tag.into(),
+            notices: Vec::new(),
+        }
+    }
+
     /// Whether the statement produces a row set (even an empty one), as SELECT does.
     pub fn returns_rows(&self) -> bool {
         !self.columns.is_empty()

@@ -171,22 +171,6 @@ fn warning(code: &'static str, message: &str) -> Notice {
     }
 }
 
-fn tag_only(tag: impl Into<String>) -> QueryResult {
-    QueryResult {
-        tag: tag.into(),
-        ..Default::default()
-    }
-}
-
-fn rows_result(columns: Vec<Column>, rows: Vec<Vec<Value>>, tag: String) -> QueryResult {
-    QueryResult {
-        columns,
-        rows,
-        tag,
-        notices: Vec::new(),
-    }
-}
-
 impl Session {
     pub(crate) fn new(db: Database) -> Session {
         let settings = SETTINGS
@@ -230,7 +214,7 @@ impl Session {
         let mut results = self.execute_all(sql);
         match results.pop() {
             Some(r) => r,
-            None => Ok(tag_only("")),
+            None => Ok(QueryResult::command("")),
         }
     }
 
@@ -322,7 +306,7 @@ impl Session {
                     ));
                 };
                 open.txn.savepoint(&ident(name))?;
-                return Ok(tag_only("SAVEPOINT"));
+                return Ok(QueryResult::command("SAVEPOINT"));
             }
             ast::Statement::ReleaseSavepoint { name } => {
                 let Some(open) = self.open.as_mut().filter(|_| self.block == Block::Open) else {
@@ -336,7 +320,7 @@ impl Session {
                     self.block = Block::Failed;
                     return Err(e.into());
                 }
-                return Ok(tag_only("RELEASE"));
+                return Ok(QueryResult::command("RELEASE"));
             }
             ast::Statement::Set(set) => return self.set(set),
             ast::Statement::ShowVariable { variable } => return self.show(variable),
@@ -408,7 +392,7 @@ impl Session {
             if self.block == Block::Failed {
                 return Err(aborted());
             }
-            let mut r = tag_only("BEGIN");
+            let mut r = QueryResult::command("BEGIN");
             r.notices.push(warning(
                 "25001",
                 "there is already a transaction in progress",
@@ -419,7 +403,7 @@ impl Session {
         self.open = Some(self.new_txn(level, read_only));
         self.block = Block::Open;
         self.settings_at_begin = Some(self.settings.clone());
-        Ok(tag_only("BEGIN"))
+        Ok(QueryResult::command("BEGIN"))
     }
 
     /// Ends a block's settings: kept on commit, restored on rollback; SET LOCAL undone.
@@ -440,7 +424,7 @@ impl Session {
         *self.cancel.token.lock() = None;
         match (block, open) {
             (Block::None, _) => {
-                let mut r = tag_only("COMMIT");
+                let mut r = QueryResult::command("COMMIT");
                 r.notices
                     .push(warning("25P01", "there is no transaction in progress"));
                 Ok(r)
@@ -449,13 +433,13 @@ impl Session {
                 if let Some(o) = open {
                     o.txn.rollback();
                 }
-                Ok(tag_only("ROLLBACK"))
+                Ok(QueryResult::command("ROLLBACK"))
             }
             (Block::Open, Some(o)) => {
                 o.txn.commit()?;
-                Ok(tag_only("COMMIT"))
+                Ok(QueryResult::command("COMMIT"))
             }
-            (Block::Open, None) => Ok(tag_only("COMMIT")),
+            (Block::Open, None) => Ok(QueryResult::command("COMMIT")),
         }
     }
 
@@ -466,7 +450,7 @@ impl Session {
         if let Some(o) = self.open.take() {
             o.txn.rollback();
         }
-        let mut r = tag_only("ROLLBACK");
+        let mut r = QueryResult::command("ROLLBACK");
         if block == Block::None {
             r.notices
                 .push(warning("25P01", "there is no transaction in progress"));
@@ -484,7 +468,7 @@ impl Session {
         match open.txn.rollback_to(name) {
             Ok(()) => {
                 self.block = Block::Open;
-                Ok(tag_only("ROLLBACK"))
+                Ok(QueryResult::command("ROLLBACK"))
             }
             Err(e) => {
                 self.block = Block::Failed;
@@ -532,7 +516,7 @@ impl Session {
                 self.assign(&name, &value)?;
                 if local {
                     if self.block == Block::None {
-                        let mut r = tag_only("SET");
+                        let mut r = QueryResult::command("SET");
                         r.notices.push(warning(
                             "25P01",
                             "SET LOCAL can only be used in transaction blocks",
@@ -546,17 +530,17 @@ impl Session {
                         self.local_settings.push((name.to_ascii_lowercase(), p));
                     }
                 }
-                Ok(tag_only("SET"))
+                Ok(QueryResult::command("SET"))
             }
             ast::Set::SetTimeZone { value, .. } => {
                 self.assign("timezone", &setting_text(value))?;
-                Ok(tag_only("SET"))
+                Ok(QueryResult::command("SET"))
             }
             ast::Set::SetTransaction { modes, .. } => {
                 let (level, read_only) = self.modes(modes);
                 match self.block {
                     Block::None => {
-                        let mut r = tag_only("SET");
+                        let mut r = QueryResult::command("SET");
                         r.notices.push(warning(
                             "25P01",
                             "SET TRANSACTION can only be used in transaction blocks",
@@ -575,7 +559,7 @@ impl Session {
                             o.txn.rollback();
                         }
                         self.open = Some(self.new_txn(level, read_only));
-                        Ok(tag_only("SET"))
+                        Ok(QueryResult::command("SET"))
                     }
                 }
             }
@@ -652,10 +636,10 @@ impl Session {
                 .iter()
                 .map(|(k, v)| vec![Value::Text(k.clone()), Value::Text(v.clone())])
                 .collect();
-            return Ok(rows_result(
+            return Ok(QueryResult::rows(
                 vec![text_col("name"), text_col("setting")],
                 rows,
-                "SHOW".into(),
+                "SHOW",
             ));
         }
         let value = match name.as_str() {
@@ -683,10 +667,10 @@ impl Session {
         } else {
             name
         };
-        Ok(rows_result(
+        Ok(QueryResult::rows(
             vec![text_col(&col)],
             vec![vec![Value::Text(value)]],
-            "SHOW".into(),
+            "SHOW",
         ))
     }
 
@@ -700,7 +684,7 @@ impl Session {
             ast::Reset::ConfigurationParameter(n) => self.assign(&object_name(n), "default")?,
             ast::Reset::SessionAuthorization => {}
         }
-        Ok(tag_only("RESET"))
+        Ok(QueryResult::command("RESET"))
     }
 
     /// Every table and view, by name, for `\d`.

@@ -25,22 +25,6 @@ fn scan_plan(table: &Arc<TableDef>, access: &Access, filter: &Option<Expr>) -> P
     }
 }
 
-fn rows_result(columns: Vec<Column>, rows: Vec<Vec<Value>>, tag: String) -> QueryResult {
-    QueryResult {
-        columns,
-        rows,
-        tag,
-        notices: Vec::new(),
-    }
-}
-
-fn tag_only(tag: String) -> QueryResult {
-    QueryResult {
-        tag,
-        ..Default::default()
-    }
-}
-
 /// Binds and runs one statement in `txn`.
 pub fn run_statement(
     manager: &TxnManager,
@@ -80,7 +64,7 @@ pub fn run_statement(
             let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
             let rows = exec::run(&plan, &mut ctx)?;
             let n = rows.len();
-            Ok(rows_result(columns, rows, format!("SELECT {n}")))
+            Ok(QueryResult::rows(columns, rows, format!("SELECT {n}")))
         }
         ast::Statement::Insert(ins) => {
             let bound = dml::bind_insert(&mut Binder::new(txn, Vec::new()), ins)?;
@@ -110,11 +94,7 @@ pub fn run_statement(
         }
         ast::Statement::CreateIndex(ci) => {
             let mut build = |txn: &mut Transaction, t: &TableDef, ix: &crate::catalog::IndexDef| {
-                let fc = FnContext {
-                    statement_timestamp: fnctx.statement_timestamp,
-                    transaction_timestamp: fnctx.transaction_timestamp,
-                };
-                let mut ctx = ExecCtx::new(txn, params, fc, cancel);
+                let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
                 ddl::build_index(&mut ctx, t, ix)
             };
             let out =
@@ -141,11 +121,7 @@ pub fn run_statement(
         }
         ast::Statement::AlterTable(at) => {
             let mut fill = |txn: &mut Transaction, t: &TableDef, pos: usize, d: &Expr| {
-                let fc = FnContext {
-                    statement_timestamp: fnctx.statement_timestamp,
-                    transaction_timestamp: fnctx.transaction_timestamp,
-                };
-                let mut ctx = ExecCtx::new(txn, params, fc, cancel);
+                let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
                 ddl::fill_column(&mut ctx, t, pos, d)
             };
             let out = ddl::alter_table(&mut Binder::new(txn, Vec::new()), at, &mut fill)?;
@@ -221,13 +197,13 @@ fn first_words(s: &str) -> String {
 }
 
 fn explain_result(lines: Vec<String>) -> QueryResult {
-    rows_result(
+    QueryResult::rows(
         vec![Column {
             name: "QUERY PLAN".into(),
             ty: DataType::Text,
         }],
         lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
-        "EXPLAIN".into(),
+        "EXPLAIN",
     )
 }
 
@@ -241,7 +217,7 @@ fn ddl_result(out: ddl::DdlOutcome) -> QueryResult {
 
 fn with_returning(tag: String, returning: dml::Returning, rows: Vec<Vec<Value>>) -> QueryResult {
     match returning {
-        Some((_, cols)) => rows_result(cols, rows, tag),
-        None => tag_only(tag),
+        Some((_, cols)) => QueryResult::rows(cols, rows, tag),
+        None => QueryResult::command(tag),
     }
 }

@@ -745,12 +745,8 @@ fn write_update(
     checks: &[(String, Expr)],
 ) -> Result<Vec<u8>, SqlError> {
     check_row(ctx, table, &new, checks)?;
-    let new_key = if table.primary_key.is_empty()
-        || table.primary_key.iter().all(|&c| {
-            crate::sql::types::compare(&old[c], &new[c]).ok().flatten()
-                == Some(std::cmp::Ordering::Equal)
-                && old[c].data_type() == new[c].data_type()
-        }) {
+    // Equal key values encode to equal bytes, so comparing encodings tells a key change.
+    let new_key = if table.primary_key.is_empty() {
         old_key.to_vec()
     } else {
         table_key(ctx, table, &new)
