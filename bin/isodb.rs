@@ -22,9 +22,28 @@ enum Command {
         /// Directory holding the database.
         #[arg(long, default_value = "./isodb-data")]
         data_dir: PathBuf,
-        /// Address to listen on.
+        /// Address to listen on (port 0: any free port; the address is printed).
         #[arg(long, default_value = "127.0.0.1:5433")]
         listen: String,
+        /// Use a database that lives in memory only (for tests).
+        #[arg(long, conflicts_with = "data_dir")]
+        memory: bool,
+        /// Connections beyond this many are refused (53300).
+        #[arg(long, default_value_t = 100)]
+        max_connections: usize,
+        /// `trust` (anyone, the default) or `scram` (SCRAM-SHA-256, needs --password-file).
+        #[arg(long, default_value = "trust", value_parser = ["trust", "scram"])]
+        auth: String,
+        /// `user:password` lines, for --auth scram.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+        /// Sessions' default isolation level (`read committed`, `repeatable read`,
+        /// `snapshot`, `serializable`).
+        #[arg(long)]
+        default_isolation: Option<String>,
+        /// Sessions' default serializable mode: `ssi` or `2pl`.
+        #[arg(long, value_parser = ["ssi", "2pl"])]
+        serializable_mode: Option<String>,
     },
     /// Open an interactive shell on a database.
     Repl {
@@ -74,13 +93,67 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Serve { data_dir, listen } => {
-            eprintln!(
-                "isodb serve: the SQL layer and the wire protocol are not built yet \
-                 (data dir {}, listen {listen}); see the open issues",
-                data_dir.display()
-            );
-            ExitCode::from(2)
+        Command::Serve {
+            data_dir,
+            listen,
+            memory,
+            max_connections,
+            auth,
+            password_file,
+            default_isolation,
+            serializable_mode,
+        } => {
+            let auth = match (auth.as_str(), password_file) {
+                ("scram", Some(f)) => match isodb::server::Passwords::load(&f) {
+                    Ok(p) => isodb::server::AuthMethod::Scram(std::sync::Arc::new(p)),
+                    Err(e) => {
+                        eprintln!("isodb: error: {e}");
+                        return ExitCode::from(2);
+                    }
+                },
+                ("scram", None) => {
+                    eprintln!("isodb: error: --auth scram needs --password-file");
+                    return ExitCode::from(2);
+                }
+                _ => isodb::server::AuthMethod::Trust,
+            };
+            let mut session_defaults = Vec::new();
+            if let Some(l) = default_isolation {
+                session_defaults.push(("default_transaction_isolation".to_string(), l));
+            }
+            if let Some(m) = serializable_mode {
+                session_defaults.push(("serializable_mode".to_string(), m));
+            }
+            let opened = if memory {
+                isodb::Database::open_memory()
+            } else {
+                isodb::Database::open(&data_dir)
+            };
+            let db = match opened {
+                Ok(db) => db,
+                Err(e) => {
+                    eprintln!("isodb: error: could not open the database: {}", e.message);
+                    return ExitCode::from(2);
+                }
+            };
+            let config = isodb::server::ServerConfig {
+                listen,
+                max_connections,
+                auth,
+                session_defaults,
+            };
+            let ready = |addr: std::net::SocketAddr| {
+                use std::io::Write;
+                println!("isodb: listening on {addr}");
+                let _ = std::io::stdout().flush();
+            };
+            match isodb::server::serve(db, config, ready) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("isodb: error: {e}");
+                    ExitCode::from(1)
+                }
+            }
         }
         Command::Repl {
             data_dir,

@@ -55,6 +55,11 @@ impl Database {
         Session::new(self.clone())
     }
 
+    /// Writes every committed change to the data file (as at a clean shutdown).
+    pub fn checkpoint(&self) -> Result<(), SqlError> {
+        self.manager.db().checkpoint().map_err(storage_error)
+    }
+
     /// The transaction layer, for system views and tests.
     pub fn transactions(&self) -> &TxnManager {
         &self.manager

@@ -8,7 +8,8 @@
 //! - [`txn`]: transactions over it (MVCC, isolation levels, row locks).
 //! - [`catalog`]: tables, indexes and views, stored as transactional data.
 //! - [`sql`]: parser, binder, optimizer, executor and sessions.
-//! - [`Database`] / [`Session`]: the embedded API; [`repl`]: the interactive shell on it.
+//! - [`Database`] / [`Session`]: the embedded API; [`repl`]: the interactive shell on it;
+//!   [`server`]: the PostgreSQL wire-protocol server.
 //!
 //! ```
 //! let db = isodb::Database::open_memory().unwrap();
@@ -23,6 +24,7 @@ pub mod catalog;
 pub mod codec;
 mod database;
 pub mod repl;
+pub mod server;
 pub mod slt;
 pub mod sql;
 pub mod storage;

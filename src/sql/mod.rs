@@ -12,7 +12,9 @@ pub mod parser;
 pub mod plan;
 pub mod result;
 pub mod row;
+pub mod prepared;
 pub mod session;
+mod settings;
 pub mod statement;
 pub mod types;
 

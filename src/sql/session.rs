@@ -16,10 +16,11 @@
 
 use super::SqlError;
 use super::binder::Binder;
-use super::binder::naming::{ident, object_name};
+use super::binder::naming::ident;
 use super::functions::FnContext;
 use super::parser::{self, SQL_STACK_BYTES};
-use super::result::{Column, Notice, QueryResult, RelationInfo, TxnStatus};
+use super::settings::SETTINGS;
+use super::result::{Notice, QueryResult, RelationInfo, TxnStatus};
 use super::types::{DataType, Value};
 use crate::catalog::{self, Relation};
 use crate::database::Database;
@@ -48,7 +49,7 @@ impl Level {
         }
     }
 
-    fn parse(s: &str) -> Option<Level> {
+    pub(super) fn parse(s: &str) -> Option<Level> {
         match s
             .trim()
             .to_ascii_lowercase()
@@ -98,56 +99,38 @@ impl CancelHandle {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Block {
+pub(super) enum Block {
     None,
     Open,
     Failed,
+    /// PostgreSQL's implicit transaction block: the statements of one multi-statement query
+    /// string, or of the extended protocol's messages up to Sync, share one transaction that
+    /// commits at the end (or when an error rolls it back). BEGIN turns it into a real block.
+    Implicit,
 }
 
-struct Open {
-    txn: Transaction,
-    level: Level,
-    read_only: bool,
-    used: bool,
+pub(super) struct Open {
+    pub(super) txn: Transaction,
+    pub(super) level: Level,
+    pub(super) read_only: bool,
+    pub(super) used: bool,
     started: i64,
 }
 
 /// One connection's worth of state; see the module documentation.
 pub struct Session {
     db: Database,
-    open: Option<Open>,
-    block: Block,
-    settings: BTreeMap<String, String>,
+    pub(super) open: Option<Open>,
+    pub(super) block: Block,
+    /// The next statement outside a block opens an implicit block rather than autocommitting.
+    implicit_pending: bool,
+    pub(super) settings: BTreeMap<String, String>,
     /// Settings as they were at BEGIN: SET is transactional, so ROLLBACK restores them.
-    settings_at_begin: Option<BTreeMap<String, String>>,
+    pub(super) settings_at_begin: Option<BTreeMap<String, String>>,
     /// SET LOCAL values to undo when the transaction ends: (name, previous value).
-    local_settings: Vec<(String, String)>,
+    pub(super) local_settings: Vec<(String, String)>,
     cancel: CancelHandle,
 }
-
-const SETTINGS: &[(&str, &str)] = &[
-    ("application_name", ""),
-    ("client_encoding", "UTF8"),
-    ("client_min_messages", "notice"),
-    ("datestyle", "ISO, MDY"),
-    ("default_transaction_isolation", "read committed"),
-    ("default_transaction_read_only", "off"),
-    ("extra_float_digits", "1"),
-    ("idle_in_transaction_session_timeout", "0"),
-    ("integer_datetimes", "on"),
-    ("intervalstyle", "postgres"),
-    ("is_superuser", "on"),
-    ("lock_timeout", "0"),
-    ("search_path", "\"$user\", public"),
-    ("serializable_mode", "ssi"),
-    ("server_encoding", "UTF8"),
-    ("server_version", "15.0 (isodb 0.1)"),
-    ("server_version_num", "150000"),
-    ("standard_conforming_strings", "on"),
-    ("statement_timeout", "0"),
-    ("synchronous_commit", "on"),
-    ("timezone", "UTC"),
-];
 
 fn now_micros() -> i64 {
     let d = SystemTime::now()
@@ -156,14 +139,14 @@ fn now_micros() -> i64 {
     d.as_micros() as i64 - 946_684_800_000_000
 }
 
-fn aborted() -> SqlError {
+pub(super) fn aborted() -> SqlError {
     SqlError::new(
         "25P02",
         "current transaction is aborted, commands ignored until end of transaction block",
     )
 }
 
-fn warning(code: &'static str, message: &str) -> Notice {
+pub(super) fn warning(code: &'static str, message: &str) -> Notice {
     Notice {
         severity: "WARNING",
         code,
@@ -181,6 +164,7 @@ impl Session {
             db,
             open: None,
             block: Block::None,
+            implicit_pending: false,
             settings,
             settings_at_begin: None,
             local_settings: Vec::new(),
@@ -196,7 +180,7 @@ impl Session {
     /// Transaction-block status (ReadyForQuery's I/T/E).
     pub fn status(&self) -> TxnStatus {
         match self.block {
-            Block::None => TxnStatus::Idle,
+            Block::None | Block::Implicit => TxnStatus::Idle,
             Block::Open => TxnStatus::InBlock,
             Block::Failed => TxnStatus::Failed,
         }
@@ -219,33 +203,40 @@ impl Session {
     }
 
     /// Runs every statement in `sql`: one result per statement, stopping after the first
-    /// error (which is then the last element).
+    /// error (which is then the last element). Several statements share one implicit
+    /// transaction, as PostgreSQL runs a multi-statement query string, unless they contain
+    /// their own BEGIN/COMMIT; a failure to commit it is one more (last) element.
     pub fn execute_all(&mut self, sql: &str) -> Vec<Result<QueryResult, SqlError>> {
-        // Deep syntax trees recurse when walked and dropped (~300 bytes of stack per level, at
-        // most one level per 2 bytes of text); binding and execution grow their stack on
-        // demand. So a statement runs here when this thread's stack is ample for its length,
-        // which is nearly always, and on a big-stack helper thread otherwise.
-        let needed = (256 << 10) + sql.len() * 200;
-        let enough = stacker::remaining_stack().is_some_and(|s| s > needed);
-        if enough {
-            return self.execute_all_here(sql);
+        self.on_ample_stack(sql.len(), |s| s.execute_all_here(sql))
+            .unwrap_or_else(|e| vec![Err(e)])
+    }
+
+    /// Runs `f` here when this thread's stack is ample for a statement of `len` bytes, which
+    /// is nearly always, and on a big-stack helper thread otherwise: deep syntax trees recurse
+    /// when walked and dropped (~300 bytes of stack per level, at most one level per 2 bytes
+    /// of text); binding and execution grow their stack on demand.
+    pub(super) fn on_ample_stack<R: Send>(
+        &mut self,
+        len: usize,
+        f: impl FnOnce(&mut Session) -> R + Send,
+    ) -> Result<R, SqlError> {
+        let needed = (256 << 10) + len * 200;
+        if stacker::remaining_stack().is_some_and(|s| s > needed) {
+            return Ok(f(self));
         }
         std::thread::scope(|s| {
             match std::thread::Builder::new()
                 .name("isodb-sql".into())
                 .stack_size(SQL_STACK_BYTES)
-                .spawn_scoped(s, || self.execute_all_here(sql))
+                .spawn_scoped(s, || f(self))
             {
-                Ok(h) => h.join().unwrap_or_else(|_| {
-                    vec![Err(SqlError::new(
-                        "XX000",
-                        "internal error: statement panicked",
-                    ))]
-                }),
-                Err(e) => vec![Err(SqlError::new(
+                Ok(h) => h
+                    .join()
+                    .map_err(|_| SqlError::new("XX000", "internal error: statement panicked")),
+                Err(e) => Err(SqlError::new(
                     "53000",
                     format!("could not start a statement thread: {e}"),
-                ))],
+                )),
             }
         })
     }
@@ -254,12 +245,14 @@ impl Session {
         let stmts = match parser::parse(sql) {
             Ok(s) => s,
             Err(e) => {
-                if self.block == Block::Open {
-                    self.block = Block::Failed;
-                }
+                self.fail_block();
                 return vec![Err(e)];
             }
         };
+        let implicit = stmts.len() > 1;
+        if implicit {
+            self.begin_implicit();
+        }
         let mut out = Vec::with_capacity(stmts.len());
         for stmt in &stmts {
             let r = self.statement(stmt, &[]);
@@ -269,7 +262,46 @@ impl Session {
                 break;
             }
         }
+        if implicit && let Err(e) = self.end_implicit() {
+            out.push(Err(e));
+        }
         out
+    }
+
+    /// Starts an implicit transaction block: statements from now until [`end_implicit`]
+    /// share one transaction (see [`Block::Implicit`]). A no-op inside a block.
+    ///
+    /// [`end_implicit`]: Session::end_implicit
+    pub fn begin_implicit(&mut self) {
+        self.implicit_pending = self.block == Block::None;
+    }
+
+    /// Ends an implicit block: commits its transaction if one was opened and is still live.
+    pub fn end_implicit(&mut self) -> Result<(), SqlError> {
+        self.implicit_pending = false;
+        if self.block != Block::Implicit {
+            return Ok(());
+        }
+        self.block = Block::None;
+        self.end_settings(true);
+        *self.cancel.token.lock() = None;
+        match self.open.take() {
+            Some(o) => Ok(o.txn.commit()?),
+            None => Ok(()),
+        }
+    }
+
+    /// An error outside statement execution (parsing, describing, a protocol message): an
+    /// explicit block fails, an implicit one rolls back.
+    pub fn fail_block(&mut self) {
+        match self.block {
+            Block::Open => self.block = Block::Failed,
+            Block::Implicit => {
+                self.rollback();
+            }
+            Block::None | Block::Failed => {}
+        }
+        self.implicit_pending = false;
     }
 
     /// Runs one parsed statement with parameter values.
@@ -278,12 +310,25 @@ impl Session {
         stmt: &ast::Statement,
         params: &[Value],
     ) -> Result<QueryResult, SqlError> {
+        self.run(stmt, &[], params)
+    }
+
+    /// Runs one parsed statement whose parameters have the given types (a prepared
+    /// statement's, from [`Session::prepare`]).
+    pub(super) fn run(
+        &mut self,
+        stmt: &ast::Statement,
+        param_types: &[DataType],
+        params: &[Value],
+    ) -> Result<QueryResult, SqlError> {
         self.cancel.flag.store(false, Ordering::SeqCst);
         if let Some(t) = self.cancel.token.lock().as_ref() {
             t.reset();
         }
         match stmt {
-            ast::Statement::StartTransaction { modes, .. } => return self.begin(modes),
+            ast::Statement::StartTransaction { modes, begin, .. } => {
+                return self.begin(modes, if *begin { "BEGIN" } else { "START TRANSACTION" });
+            }
             ast::Statement::Commit { .. } => return self.commit(),
             ast::Statement::Rollback {
                 savepoint: None, ..
@@ -327,12 +372,19 @@ impl Session {
             ast::Statement::Reset(r) => return self.reset(r),
             _ => {}
         }
+        if self.block == Block::None && self.implicit_pending {
+            self.implicit_pending = false;
+            let level = self.default_level();
+            let read_only = self.setting("default_transaction_read_only") == Some("on");
+            self.open = Some(self.new_txn(level, read_only));
+            self.block = Block::Implicit;
+        }
         let autocommit = self.block == Block::None;
         if autocommit {
             let level = self.default_level();
             self.open = Some(self.new_txn(level, false));
         }
-        let r = self.run_in_txn(stmt, params);
+        let r = self.run_in_txn(stmt, param_types, params);
         if autocommit {
             let open = self.open.take();
             *self.cancel.token.lock() = None;
@@ -349,19 +401,19 @@ impl Session {
             }
         } else {
             if r.is_err() {
-                self.block = Block::Failed;
+                self.fail_block();
             }
             r
         }
     }
 
-    fn default_level(&self) -> Level {
+    pub(super) fn default_level(&self) -> Level {
         self.setting("default_transaction_isolation")
             .and_then(Level::parse)
             .unwrap_or(Level::ReadCommitted)
     }
 
-    fn new_txn(&self, level: Level, read_only: bool) -> Open {
+    pub(super) fn new_txn(&self, level: Level, read_only: bool) -> Open {
         let txn = self.db.manager.begin(level.engine(), read_only);
         *self.cancel.token.lock() = Some(txn.cancel_token());
         Open {
@@ -373,7 +425,7 @@ impl Session {
         }
     }
 
-    fn modes(&self, modes: &[ast::TransactionMode]) -> (Level, bool) {
+    pub(super) fn modes(&self, modes: &[ast::TransactionMode]) -> (Level, bool) {
         let mut level = self.default_level();
         let mut read_only = self.setting("default_transaction_read_only") == Some("on");
         for m in modes {
@@ -387,12 +439,32 @@ impl Session {
         (level, read_only)
     }
 
-    fn begin(&mut self, modes: &[ast::TransactionMode]) -> Result<QueryResult, SqlError> {
+    fn begin(
+        &mut self,
+        modes: &[ast::TransactionMode],
+        tag: &'static str,
+    ) -> Result<QueryResult, SqlError> {
+        self.implicit_pending = false;
+        if self.block == Block::Implicit {
+            // The implicit block becomes a real one, keeping what ran before BEGIN.
+            self.block = Block::Open;
+            if !modes.is_empty() && self.open.as_ref().is_some_and(|o| !o.used) {
+                let (level, read_only) = self.modes(modes);
+                if let Some(o) = self.open.take() {
+                    o.txn.rollback();
+                }
+                self.open = Some(self.new_txn(level, read_only));
+            }
+            if self.settings_at_begin.is_none() {
+                self.settings_at_begin = Some(self.settings.clone());
+            }
+            return Ok(QueryResult::command(tag));
+        }
         if self.block != Block::None {
             if self.block == Block::Failed {
                 return Err(aborted());
             }
-            let mut r = QueryResult::command("BEGIN");
+            let mut r = QueryResult::command(tag);
             r.notices.push(warning(
                 "25001",
                 "there is already a transaction in progress",
@@ -403,11 +475,11 @@ impl Session {
         self.open = Some(self.new_txn(level, read_only));
         self.block = Block::Open;
         self.settings_at_begin = Some(self.settings.clone());
-        Ok(QueryResult::command("BEGIN"))
+        Ok(QueryResult::command(tag))
     }
 
     /// Ends a block's settings: kept on commit, restored on rollback; SET LOCAL undone.
-    fn end_settings(&mut self, committed: bool) {
+    pub(super) fn end_settings(&mut self, committed: bool) {
         let at_begin = self.settings_at_begin.take();
         if !committed && let Some(s) = at_begin {
             self.settings = s;
@@ -418,6 +490,7 @@ impl Session {
     }
 
     fn commit(&mut self) -> Result<QueryResult, SqlError> {
+        self.implicit_pending = false;
         let block = std::mem::replace(&mut self.block, Block::None);
         self.end_settings(block == Block::Open);
         let open = self.open.take();
@@ -435,15 +508,16 @@ impl Session {
                 }
                 Ok(QueryResult::command("ROLLBACK"))
             }
-            (Block::Open, Some(o)) => {
+            (Block::Open | Block::Implicit, Some(o)) => {
                 o.txn.commit()?;
                 Ok(QueryResult::command("COMMIT"))
             }
-            (Block::Open, None) => Ok(QueryResult::command("COMMIT")),
+            (Block::Open | Block::Implicit, None) => Ok(QueryResult::command("COMMIT")),
         }
     }
 
     fn rollback(&mut self) -> QueryResult {
+        self.implicit_pending = false;
         let block = std::mem::replace(&mut self.block, Block::None);
         self.end_settings(false);
         *self.cancel.token.lock() = None;
@@ -480,12 +554,15 @@ impl Session {
     fn run_in_txn(
         &mut self,
         stmt: &ast::Statement,
+        param_types: &[DataType],
         params: &[Value],
     ) -> Result<QueryResult, SqlError> {
+        let lock_timeout = self.duration_setting("lock_timeout");
         let open = self
             .open
             .as_mut()
             .ok_or_else(|| SqlError::new("XX000", "no transaction"))?;
+        open.txn.set_lock_timeout(lock_timeout);
         open.txn.statement()?;
         open.used = true;
         let fnctx = FnContext {
@@ -494,197 +571,15 @@ impl Session {
         };
         let manager = self.db.manager.clone();
         let cancel = self.cancel.flag.clone();
-        super::statement::run_statement(&manager, &mut open.txn, stmt, params, fnctx, &cancel)
-    }
-
-    fn set(&mut self, set: &ast::Set) -> Result<QueryResult, SqlError> {
-        match set {
-            ast::Set::SingleAssignment {
-                variable,
-                values,
-                scope,
-                ..
-            } => {
-                let name = object_name(variable);
-                let value = values
-                    .iter()
-                    .map(setting_text)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let local = matches!(scope, Some(ast::ContextModifier::Local));
-                let previous = self.setting(&name).map(str::to_string);
-                self.assign(&name, &value)?;
-                if local {
-                    if self.block == Block::None {
-                        let mut r = QueryResult::command("SET");
-                        r.notices.push(warning(
-                            "25P01",
-                            "SET LOCAL can only be used in transaction blocks",
-                        ));
-                        if let Some(p) = previous {
-                            self.settings.insert(name.to_ascii_lowercase(), p);
-                        }
-                        return Ok(r);
-                    }
-                    if let Some(p) = previous {
-                        self.local_settings.push((name.to_ascii_lowercase(), p));
-                    }
-                }
-                Ok(QueryResult::command("SET"))
-            }
-            ast::Set::SetTimeZone { value, .. } => {
-                self.assign("timezone", &setting_text(value))?;
-                Ok(QueryResult::command("SET"))
-            }
-            ast::Set::SetTransaction { modes, .. } => {
-                let (level, read_only) = self.modes(modes);
-                match self.block {
-                    Block::None => {
-                        let mut r = QueryResult::command("SET");
-                        r.notices.push(warning(
-                            "25P01",
-                            "SET TRANSACTION can only be used in transaction blocks",
-                        ));
-                        Ok(r)
-                    }
-                    Block::Failed => Err(aborted()),
-                    Block::Open => {
-                        if self.open.as_ref().is_some_and(|o| o.used) {
-                            return Err(SqlError::new(
-                                "25001",
-                                "SET TRANSACTION ISOLATION LEVEL must be called before any query",
-                            ));
-                        }
-                        if let Some(o) = self.open.take() {
-                            o.txn.rollback();
-                        }
-                        self.open = Some(self.new_txn(level, read_only));
-                        Ok(QueryResult::command("SET"))
-                    }
-                }
-            }
-            _ => Err(SqlError::feature_not_supported(
-                "this SET form is not supported",
-            )),
-        }
-    }
-
-    fn assign(&mut self, name: &str, value: &str) -> Result<(), SqlError> {
-        let name = name.to_ascii_lowercase();
-        let lowered = value.to_ascii_lowercase();
-        if lowered == "default" {
-            if let Some((_, d)) = SETTINGS.iter().find(|(k, _)| *k == name) {
-                self.settings.insert(name, d.to_string());
-            }
-            return Ok(());
-        }
-        let invalid = || {
-            SqlError::new(
-                "22023",
-                format!("invalid value for parameter \"{name}\": \"{value}\""),
-            )
-        };
-        let value = match name.as_str() {
-            "default_transaction_isolation" | "transaction_isolation" => {
-                let level = Level::parse(value).ok_or_else(invalid)?;
-                if name == "transaction_isolation" {
-                    return Err(SqlError::feature_not_supported(
-                        "use SET TRANSACTION ISOLATION LEVEL",
-                    ));
-                }
-                level.name().to_string()
-            }
-            "serializable_mode" => match lowered.as_str() {
-                "ssi" | "2pl" => lowered,
-                _ => return Err(invalid().with_hint("Available values: ssi, 2pl.")),
-            },
-            "server_version" | "server_encoding" | "integer_datetimes" | "is_superuser"
-            | "server_version_num" => {
-                return Err(SqlError::new(
-                    "55P02",
-                    format!("parameter \"{name}\" cannot be changed"),
-                ));
-            }
-            _ if SETTINGS.iter().any(|(k, _)| *k == name) || name.contains('.') => {
-                value.to_string()
-            }
-            _ => {
-                return Err(SqlError::new(
-                    "42704",
-                    format!("unrecognized configuration parameter \"{name}\""),
-                ));
-            }
-        };
-        self.settings.insert(name, value);
-        Ok(())
-    }
-
-    fn show(&mut self, variable: &[ast::Ident]) -> Result<QueryResult, SqlError> {
-        let name = variable
-            .iter()
-            .map(ident)
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_ascii_lowercase();
-        let text_col = |n: &str| Column {
-            name: n.to_string(),
-            ty: DataType::Text,
-        };
-        if name == "all" {
-            let rows = self
-                .settings
-                .iter()
-                .map(|(k, v)| vec![Value::Text(k.clone()), Value::Text(v.clone())])
-                .collect();
-            return Ok(QueryResult::rows(
-                vec![text_col("name"), text_col("setting")],
-                rows,
-                "SHOW",
-            ));
-        }
-        let value = match name.as_str() {
-            "transaction_isolation" | "transaction isolation level" => match &self.open {
-                Some(o) => o.level.name().to_string(),
-                None => self.default_level().name().to_string(),
-            },
-            "transaction_read_only" => {
-                let ro = match &self.open {
-                    Some(o) => o.read_only,
-                    None => self.setting("default_transaction_read_only") == Some("on"),
-                };
-                if ro { "on" } else { "off" }.to_string()
-            }
-            "time zone" => self.setting("timezone").unwrap_or("UTC").to_string(),
-            _ => self.setting(&name).map(str::to_string).ok_or_else(|| {
-                SqlError::new(
-                    "42704",
-                    format!("unrecognized configuration parameter \"{name}\""),
-                )
-            })?,
-        };
-        let col = if name == "transaction isolation level" {
-            "transaction_isolation".to_string()
-        } else {
-            name
-        };
-        Ok(QueryResult::rows(
-            vec![text_col(&col)],
-            vec![vec![Value::Text(value)]],
-            "SHOW",
-        ))
-    }
-
-    fn reset(&mut self, r: &ast::ResetStatement) -> Result<QueryResult, SqlError> {
-        match &r.reset {
-            ast::Reset::ALL => {
-                for (k, v) in SETTINGS {
-                    self.settings.insert(k.to_string(), v.to_string());
-                }
-            }
-            ast::Reset::ConfigurationParameter(n) => self.assign(&object_name(n), "default")?,
-            ast::Reset::SessionAuthorization => {}
-        }
-        Ok(QueryResult::command("RESET"))
+        super::statement::run_statement(
+            &manager,
+            &mut open.txn,
+            stmt,
+            param_types,
+            params,
+            fnctx,
+            &cancel,
+        )
     }
 
     /// Every table and view, by name, for `\d`.
@@ -708,12 +603,12 @@ impl Session {
         })
     }
 
-    fn with_read_txn<T>(
+    pub(super) fn with_read_txn<T>(
         &mut self,
         f: impl FnOnce(&mut Transaction) -> Result<T, SqlError>,
     ) -> Result<T, SqlError> {
         match self.open.as_mut() {
-            Some(o) if self.block == Block::Open => f(&mut o.txn),
+            Some(o) if matches!(self.block, Block::Open | Block::Implicit) => f(&mut o.txn),
             _ => {
                 let mut txn = self.db.manager.begin(IsolationLevel::Snapshot, true);
                 let r = f(&mut txn);
@@ -748,15 +643,3 @@ fn describe(txn: &mut Transaction, r: &Relation) -> Result<RelationInfo, SqlErro
     Ok(catalog::describe(r, view_columns))
 }
 
-fn setting_text(e: &ast::Expr) -> String {
-    match e {
-        ast::Expr::Value(v) => match &v.value {
-            ast::Value::SingleQuotedString(s) => s.clone(),
-            ast::Value::Number(n, _) => n.clone(),
-            ast::Value::Boolean(b) => if *b { "on" } else { "off" }.to_string(),
-            other => other.to_string(),
-        },
-        ast::Expr::Identifier(i) => i.value.clone(),
-        other => other.to_string(),
-    }
-}

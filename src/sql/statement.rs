@@ -30,6 +30,7 @@ pub fn run_statement(
     manager: &TxnManager,
     txn: &mut Transaction,
     stmt: &ast::Statement,
+    param_types: &[DataType],
     params: &[Value],
     fnctx: FnContext,
     cancel: &AtomicBool,
@@ -55,7 +56,7 @@ pub fn run_statement(
     }
     match stmt {
         ast::Statement::Query(q) => {
-            let (plan, mut columns) = Binder::new(txn, Vec::new()).query(q)?;
+            let (plan, mut columns) = Binder::new(txn, param_types.to_vec()).query(q)?;
             for c in &mut columns {
                 if c.ty == DataType::Unknown {
                     c.ty = DataType::Text;
@@ -67,7 +68,7 @@ pub fn run_statement(
             Ok(QueryResult::rows(columns, rows, format!("SELECT {n}")))
         }
         ast::Statement::Insert(ins) => {
-            let bound = dml::bind_insert(&mut Binder::new(txn, Vec::new()), ins)?;
+            let bound = dml::bind_insert(&mut Binder::new(txn, param_types.to_vec()), ins)?;
             let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
             let (n, rows) = dml::insert(&mut ctx, &bound)?;
             Ok(with_returning(
@@ -77,19 +78,19 @@ pub fn run_statement(
             ))
         }
         ast::Statement::Update(up) => {
-            let bound = dml::bind_update(&mut Binder::new(txn, Vec::new()), up)?;
+            let bound = dml::bind_update(&mut Binder::new(txn, param_types.to_vec()), up)?;
             let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
             let (n, rows) = dml::update(&mut ctx, &bound)?;
             Ok(with_returning(format!("UPDATE {n}"), bound.returning, rows))
         }
         ast::Statement::Delete(del) => {
-            let bound = dml::bind_delete(&mut Binder::new(txn, Vec::new()), del)?;
+            let bound = dml::bind_delete(&mut Binder::new(txn, param_types.to_vec()), del)?;
             let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
             let (n, rows) = dml::delete(&mut ctx, &bound)?;
             Ok(with_returning(format!("DELETE {n}"), bound.returning, rows))
         }
         ast::Statement::CreateTable(ct) => {
-            let out = ddl::create_table(&mut Binder::new(txn, Vec::new()), manager, ct)?;
+            let out = ddl::create_table(&mut Binder::new(txn, param_types.to_vec()), manager, ct)?;
             Ok(ddl_result(out))
         }
         ast::Statement::CreateIndex(ci) => {
@@ -98,11 +99,11 @@ pub fn run_statement(
                 ddl::build_index(&mut ctx, t, ix)
             };
             let out =
-                ddl::create_index(&mut Binder::new(txn, Vec::new()), manager, ci, &mut build)?;
+                ddl::create_index(&mut Binder::new(txn, param_types.to_vec()), manager, ci, &mut build)?;
             Ok(ddl_result(out))
         }
         ast::Statement::CreateView(cv) => {
-            let out = ddl::create_view(&mut Binder::new(txn, Vec::new()), cv)?;
+            let out = ddl::create_view(&mut Binder::new(txn, param_types.to_vec()), cv)?;
             Ok(ddl_result(out))
         }
         ast::Statement::Drop {
@@ -112,7 +113,7 @@ pub fn run_statement(
             ..
         } => {
             let out = ddl::drop(
-                &mut Binder::new(txn, Vec::new()),
+                &mut Binder::new(txn, param_types.to_vec()),
                 object_type,
                 names,
                 *if_exists,
@@ -124,7 +125,7 @@ pub fn run_statement(
                 let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
                 ddl::fill_column(&mut ctx, t, pos, d)
             };
-            let out = ddl::alter_table(&mut Binder::new(txn, Vec::new()), at, &mut fill)?;
+            let out = ddl::alter_table(&mut Binder::new(txn, param_types.to_vec()), at, &mut fill)?;
             Ok(ddl_result(out))
         }
         ast::Statement::Explain {
@@ -134,7 +135,7 @@ pub fn run_statement(
             let started = Instant::now();
             let rows = match statement.as_ref() {
                 ast::Statement::Query(q) => {
-                    let (plan, _) = Binder::new(txn, Vec::new()).query(q)?;
+                    let (plan, _) = Binder::new(txn, param_types.to_vec()).query(q)?;
                     plan.explain(&mut lines, 0);
                     if !*analyze {
                         return Ok(explain_result(lines));
@@ -143,7 +144,7 @@ pub fn run_statement(
                     exec::run(&plan, &mut ctx)?.len() as u64
                 }
                 ast::Statement::Insert(ins) => {
-                    let bound = dml::bind_insert(&mut Binder::new(txn, Vec::new()), ins)?;
+                    let bound = dml::bind_insert(&mut Binder::new(txn, param_types.to_vec()), ins)?;
                     lines.push(format!("Insert on {}", bound.table.name));
                     bound.source.explain(&mut lines, 1);
                     if !*analyze {
@@ -153,7 +154,7 @@ pub fn run_statement(
                     dml::insert(&mut ctx, &bound)?.0
                 }
                 ast::Statement::Update(up) => {
-                    let bound = dml::bind_update(&mut Binder::new(txn, Vec::new()), up)?;
+                    let bound = dml::bind_update(&mut Binder::new(txn, param_types.to_vec()), up)?;
                     lines.push(format!("Update on {}", bound.table.name));
                     scan_plan(&bound.table, &bound.access, &bound.filter).explain(&mut lines, 1);
                     if !*analyze {
@@ -163,7 +164,7 @@ pub fn run_statement(
                     dml::update(&mut ctx, &bound)?.0
                 }
                 ast::Statement::Delete(del) => {
-                    let bound = dml::bind_delete(&mut Binder::new(txn, Vec::new()), del)?;
+                    let bound = dml::bind_delete(&mut Binder::new(txn, param_types.to_vec()), del)?;
                     lines.push(format!("Delete on {}", bound.table.name));
                     scan_plan(&bound.table, &bound.access, &bound.filter).explain(&mut lines, 1);
                     if !*analyze {
@@ -190,6 +191,36 @@ pub fn run_statement(
             first_words(&other.to_string())
         ))),
     }
+}
+
+/// What `stmt` will take and return, without running it: parameter types (`declared`, with
+/// the rest inferred from use, `text` where nothing says) and output columns (empty for
+/// statements that return no rows). Binding reads only the catalog.
+pub fn describe_statement(
+    txn: &mut Transaction,
+    stmt: &ast::Statement,
+    declared: &[DataType],
+) -> Result<(Vec<DataType>, Vec<Column>), SqlError> {
+    let mut b = Binder::new(txn, declared.to_vec());
+    let columns = match stmt {
+        ast::Statement::Query(q) => b.query(q)?.1,
+        ast::Statement::Insert(ins) => returning_columns(dml::bind_insert(&mut b, ins)?.returning),
+        ast::Statement::Update(up) => returning_columns(dml::bind_update(&mut b, up)?.returning),
+        ast::Statement::Delete(del) => returning_columns(dml::bind_delete(&mut b, del)?.returning),
+        ast::Statement::Explain { .. } => explain_result(Vec::new()).columns,
+        _ => Vec::new(),
+    };
+    let known = |t: DataType| if t == DataType::Unknown { DataType::Text } else { t };
+    let params = b.params.into_iter().map(known).collect();
+    let columns = columns
+        .into_iter()
+        .map(|c| Column { ty: known(c.ty), ..c })
+        .collect();
+    Ok((params, columns))
+}
+
+fn returning_columns(r: dml::Returning) -> Vec<Column> {
+    r.map(|(_, cols)| cols).unwrap_or_default()
 }
 
 fn first_words(s: &str) -> String {

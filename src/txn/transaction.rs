@@ -17,7 +17,7 @@
 //!   transaction in flight without any undo.
 
 use super::error::{Result, TxnError};
-use super::lock_manager::{CancelToken, LockError, LockMode, Resource};
+use super::lock_manager::{CancelToken, LockError, LockMode, LockOptions, Resource};
 use super::manager::Shared;
 use super::mvcc::{self, SnapshotScan, Ts};
 use crate::storage::Durability;
@@ -66,6 +66,8 @@ pub struct Transaction {
     savepoints: Vec<(String, usize)>,
     locked: std::collections::HashSet<WriteKey>,
     cancel: CancelToken,
+    /// How long a lock wait may last: the manager's default until the session sets its own.
+    lock_timeout: Option<std::time::Duration>,
     durability: Durability,
     state: State,
 }
@@ -79,6 +81,7 @@ impl Transaction {
         cancel: CancelToken,
     ) -> Transaction {
         Transaction {
+            lock_timeout: shared.opts.locks.lock_timeout,
             shared,
             id,
             level,
@@ -92,6 +95,11 @@ impl Transaction {
             durability: Durability::Sync,
             state: State::Active,
         }
+    }
+
+    /// Sets `lock_timeout` for this transaction's later lock waits (`None`: wait forever).
+    pub fn set_lock_timeout(&mut self, timeout: Option<std::time::Duration>) {
+        self.lock_timeout = timeout;
     }
 
     /// The transaction's id.
@@ -228,7 +236,10 @@ impl Transaction {
                     self.id,
                     &res,
                     LockMode::Exclusive,
-                    &self.shared.opts.locks,
+                    &LockOptions {
+                        lock_timeout: self.lock_timeout,
+                        deadlock_timeout: self.shared.opts.locks.deadlock_timeout,
+                    },
                     &self.cancel,
                 )
                 .map_err(|e| lock_error(e, table))?;
