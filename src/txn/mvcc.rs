@@ -265,11 +265,11 @@ mod tests {
         // A snapshot at 4 keeps version 3 as well; nothing between it and the present.
         assert_eq!(garbage(&v, &[4], 8), vec![0, 2]);
         // Versions above the visible timestamp are never touched.
-        assert_eq!(garbage(&v, &[], 2), vec![]);
+        assert_eq!(garbage(&v, &[], 2), Vec::<usize>::new());
         // A deletion at the old end hides nothing and goes; one in the middle stays.
         let d = [(1, false), (2, true), (4, false)];
         assert_eq!(garbage(&d, &[], 3), vec![0, 1]);
-        assert_eq!(garbage(&d, &[1], 3), vec![]);
+        assert_eq!(garbage(&d, &[1], 3), Vec::<usize>::new());
         assert_eq!(garbage(&[(1, false), (2, true)], &[], 5), vec![0, 1]);
     }
 
