@@ -75,12 +75,20 @@ pub fn serve(
     config: ServerConfig,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("isodb-io")
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let result = runtime.block_on(run(db.clone(), config, ready));
+    let runtime = runtime()?;
+    let (stop, stopped) = watch::channel(false);
+    let result = runtime.block_on(async {
+        let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+        let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+        tokio::spawn(async move {
+            tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+            let _ = stop.send(true);
+            // A second signal exits at once; the WAL keeps that crash-safe.
+            tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+            std::process::exit(1);
+        });
+        run(db.clone(), config, ready, stopped).await
+    });
     // Statements still running after the grace period are abandoned with the runtime.
     runtime.shutdown_timeout(Duration::from_millis(500));
     result?;
@@ -88,10 +96,82 @@ pub fn serve(
         .map_err(|e| format!("checkpoint at shutdown failed: {e}"))
 }
 
+/// A server running on its own threads, for embedding and tests; it stops (as at SIGTERM)
+/// when [`ServerHandle::stop`] is called or the handle is dropped.
+pub struct ServerHandle {
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+impl ServerHandle {
+    /// Shuts the server down and waits for it.
+    pub fn stop(mut self) -> Result<(), String> {
+        self.stop_inner()
+    }
+
+    fn stop_inner(&mut self) -> Result<(), String> {
+        let _ = self.stop.send(true);
+        match self.thread.take() {
+            Some(t) => t.join().map_err(|_| "server thread panicked".to_string())?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        let _ = self.stop_inner();
+    }
+}
+
+/// Starts a server on background threads and returns once it accepts connections.
+pub fn spawn(db: Database, config: ServerConfig) -> Result<ServerHandle, String> {
+    let (stop, stopped) = watch::channel(false);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::Builder::new()
+        .name("isodb-server".into())
+        .spawn(move || {
+            let runtime = runtime()?;
+            let failed = tx.clone();
+            let r = runtime.block_on(run(
+                db,
+                config,
+                move |addr| {
+                    let _ = tx.send(Ok(addr));
+                },
+                stopped,
+            ));
+            if let Err(e) = &r {
+                let _ = failed.send(Err(e.clone()));
+            }
+            runtime.shutdown_timeout(Duration::from_millis(500));
+            r
+        })
+        .map_err(|e| format!("cannot start the server thread: {e}"))?;
+    let addr = rx
+        .recv()
+        .map_err(|_| "the server thread ended before listening".to_string())??;
+    Ok(ServerHandle {
+        addr,
+        stop,
+        thread: Some(thread),
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("isodb-io")
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
 async fn run(
     db: Database,
     config: ServerConfig,
     ready: impl FnOnce(SocketAddr),
+    mut stopped: watch::Receiver<bool>,
 ) -> Result<(), String> {
     let listener = TcpListener::bind(&config.listen)
         .await
@@ -99,16 +179,13 @@ async fn run(
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
-    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
-    let (stop, shutdown) = watch::channel(false);
     let shared = Arc::new(Shared {
         db,
         config,
         backends: Mutex::new(HashMap::new()),
         next_pid: AtomicI32::new(std::process::id() as i32 % 100_000 * 1000 + 1),
         connections: AtomicUsize::new(0),
-        shutdown,
+        shutdown: stopped.clone(),
     });
     tracing::info!(%addr, "listening");
     ready(addr);
@@ -127,21 +204,14 @@ async fn run(
                 }
             },
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-            _ = term.recv() => break,
-            _ = int.recv() => break,
+            _ = stopped.wait_for(|s| *s) => break,
         }
     }
     drop(listener);
     tracing::info!(connections = tasks.len(), "shutting down");
-    let _ = stop.send(true);
     let drain = async { while tasks.join_next().await.is_some() {} };
-    tokio::select! {
-        _ = drain => {}
-        _ = tokio::time::sleep(Duration::from_secs(5)) => {
-            tracing::warn!("connections still busy after 5 s; closing them");
-        }
-        _ = term.recv() => std::process::exit(1),
-        _ = int.recv() => std::process::exit(1),
+    if tokio::time::timeout(Duration::from_secs(5), drain).await.is_err() {
+        tracing::warn!("connections still busy after 5 s; closing them");
     }
     Ok(())
 }

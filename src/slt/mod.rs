@@ -211,7 +211,12 @@ impl Drop for TempDir {
 
 /// Read, preprocess and parse `path`, splicing in `include`d files (plain paths, relative to
 /// the including file).
-fn load(path: &Path, labels: &[String], depth: usize) -> Result<Vec<runner::SltRecord>, String> {
+/// Reads and parses a file's records (with `include`s, at most a few levels deep).
+pub fn load(
+    path: &Path,
+    labels: &[String],
+    depth: usize,
+) -> Result<Vec<runner::SltRecord>, String> {
     use sqllogictest::Record;
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let text = preprocess::preprocess(&String::from_utf8_lossy(&bytes), labels);

@@ -444,14 +444,25 @@ pub fn run_records(
     let types: TypeCell = Arc::default();
     let maker_db = db.clone();
     let maker_types = types.clone();
-    let mut runner = Runner::new(move || {
-        let session = maker_db.session();
-        std::future::ready(Ok::<_, SltError>(SltDb::new(
-            session,
-            mode,
-            maker_types.clone(),
-        )))
-    });
+    let connect = move || Ok(SltDb::new(maker_db.session(), mode, maker_types.clone()));
+    run_records_on(connect, types, records, mode, labels, deadline)
+}
+
+/// [`run_records`] over any connection kind (the wire tests run files through a PostgreSQL
+/// driver): `connect` opens one connection per `connection` name; `types` is the cell the
+/// connections read the current record's column letters from.
+pub fn run_records_on<D>(
+    connect: impl Fn() -> Result<D, SltError> + Send + 'static,
+    types: TypeCell,
+    records: Vec<SltRecord>,
+    mode: Mode,
+    labels: &[String],
+    deadline: Option<Instant>,
+) -> Tally
+where
+    D: DB<Error = SltError, ColumnType = DefaultColumnType> + Send + 'static,
+{
+    let mut runner = Runner::new(move || std::future::ready(connect()));
     for label in labels {
         runner.add_label(label);
     }
