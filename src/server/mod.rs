@@ -18,6 +18,7 @@ mod format;
 mod startup;
 
 pub use auth::{AuthMethod, Passwords};
+pub use format::type_from_oid;
 
 use crate::database::Database;
 use crate::sql::session::CancelHandle;
