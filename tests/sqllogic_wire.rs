@@ -120,12 +120,14 @@ impl WireDb {
             for (i, ty) in types.iter().enumerate() {
                 let v = match r.get::<_, Option<Raw>>(i) {
                     None => isodb::Value::Null,
-                    Some(raw) => isodb::sql::types::decode_binary(&raw.0, ty).map_err(|e| SltError {
-                        code: "XX000".into(),
-                        message: format!("column {i} does not decode: {}", e.message),
-                        detail: None,
-                        hint: None,
-                    })?,
+                    Some(raw) => {
+                        isodb::sql::types::decode_binary(&raw.0, ty).map_err(|e| SltError {
+                            code: "XX000".into(),
+                            message: format!("column {i} does not decode: {}", e.message),
+                            detail: None,
+                            hint: None,
+                        })?
+                    }
                 };
                 row.push(render_postgres(&v));
             }
@@ -188,7 +190,11 @@ fn run_file(path: PathBuf, protocol: Protocol, rt: Arc<Runtime>) -> Result<(), F
     match tally.first_failure {
         None if !tally.timed_out => Ok(()),
         None => Err("time limit reached".into()),
-        Some(f) => Err(format!("{} of {} records failed; first: {f}", tally.failed, tally.run).into()),
+        Some(f) => Err(format!(
+            "{} of {} records failed; first: {f}",
+            tally.failed, tally.run
+        )
+        .into()),
     }
 }
 
@@ -204,10 +210,19 @@ fn main() {
     );
     let mut trials = Vec::new();
     for file in collect_files(&[root.join("sql")]) {
-        let rel = file.strip_prefix(&root).unwrap_or(&file).display().to_string();
-        for (protocol, name) in [(Protocol::Simple, "wire-simple"), (Protocol::Extended, "wire-extended")] {
+        let rel = file
+            .strip_prefix(&root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        for (protocol, name) in [
+            (Protocol::Simple, "wire-simple"),
+            (Protocol::Extended, "wire-extended"),
+        ] {
             let (f, rt) = (file.clone(), rt.clone());
-            trials.push(Trial::test(format!("{name}/{rel}"), move || run_file(f, protocol, rt)));
+            trials.push(Trial::test(format!("{name}/{rel}"), move || {
+                run_file(f, protocol, rt)
+            }));
         }
     }
     libtest_mimic::run(&args, trials).exit();

@@ -175,7 +175,9 @@ async fn sigterm_ends_sessions_and_exits_cleanly_then_data_survives() {
         .await
         .unwrap();
     // An open transaction does not hold the shutdown up; its insert is rolled back.
-    c.batch_execute("BEGIN; INSERT INTO kept VALUES (3)").await.unwrap();
+    c.batch_execute("BEGIN; INSERT INTO kept VALUES (3)")
+        .await
+        .unwrap();
     s.signal("-TERM");
     let status = s.wait(Duration::from_secs(10));
     assert!(status.success(), "clean exit, got {status:?}");
@@ -185,7 +187,10 @@ async fn sigterm_ends_sessions_and_exits_cleanly_then_data_survives() {
     }
     let s = Server::start(dir.path());
     let c = client(s.port).await;
-    let rows = c.query("SELECT id FROM kept ORDER BY id", &[]).await.unwrap();
+    let rows = c
+        .query("SELECT id FROM kept ORDER BY id", &[])
+        .await
+        .unwrap();
     let ids: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
     assert_eq!(ids, vec![1, 2]);
 }
@@ -195,7 +200,9 @@ async fn restarts_after_sigkill_with_every_acknowledged_commit() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Server::start(dir.path());
     let c = client(s.port).await;
-    c.batch_execute("CREATE TABLE acked (id int PRIMARY KEY)").await.unwrap();
+    c.batch_execute("CREATE TABLE acked (id int PRIMARY KEY)")
+        .await
+        .unwrap();
     let ins = c.prepare("INSERT INTO acked VALUES ($1)").await.unwrap();
     for i in 0..200 {
         c.execute(&ins, &[&i]).await.unwrap();

@@ -29,7 +29,10 @@ fn server() -> (Database, ServerHandle) {
 }
 
 async fn try_connect(h: &ServerHandle, extra: &str) -> Result<Client, tokio_postgres::Error> {
-    let conf = format!("host=127.0.0.1 port={} user=tester dbname=any {extra}", h.addr.port());
+    let conf = format!(
+        "host=127.0.0.1 port={} user=tester dbname=any {extra}",
+        h.addr.port()
+    );
     let (client, conn) = tokio_postgres::connect(&conf, NoTls).await?;
     tokio::spawn(conn);
     Ok(client)
@@ -49,7 +52,10 @@ fn code(e: &tokio_postgres::Error) -> String {
 async fn until_lock_wait(db: &Database) {
     let t0 = Instant::now();
     while db.transactions().locks().waits().is_empty() {
-        assert!(t0.elapsed() < Duration::from_secs(10), "no lock wait appeared");
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "no lock wait appeared"
+        );
         tokio::task::yield_now().await;
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -89,11 +95,9 @@ impl ToSql for RawParam {
 fn rows_of(msgs: &[SimpleQueryMessage]) -> Vec<Vec<Option<String>>> {
     msgs.iter()
         .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => Some(
-                (0..r.len())
-                    .map(|i| r.get(i).map(str::to_string))
-                    .collect(),
-            ),
+            SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+            }
             _ => None,
         })
         .collect()
@@ -140,7 +144,10 @@ async fn simple_protocol_runs_several_statements_in_one_implicit_transaction() {
         .await
         .unwrap();
     c.simple_query("ROLLBACK").await.unwrap();
-    let msgs = c.simple_query("SELECT id FROM t ORDER BY id").await.unwrap();
+    let msgs = c
+        .simple_query("SELECT id FROM t ORDER BY id")
+        .await
+        .unwrap();
     assert_eq!(
         rows_of(&msgs),
         vec![vec![Some("1".into())], vec![Some("2".into())]],
@@ -241,11 +248,15 @@ async fn every_type_in_text_and_binary() {
         (Type::TEXT, b"tx".to_vec(), "tx"),
         (Type::BYTEA, vec![0, 255], "\\x00ff"),
         (Type::DATE, (-1i32).to_be_bytes().to_vec(), "1999-12-31"),
-        (Type::TIMESTAMP, 86_400_000_000i64.to_be_bytes().to_vec(), "2000-01-02 00:00:00"),
+        (
+            Type::TIMESTAMP,
+            86_400_000_000i64.to_be_bytes().to_vec(),
+            "2000-01-02 00:00:00",
+        ),
     ];
     for (ty, bytes, text) in params {
         let stmt = c
-            .prepare_typed("SELECT $1::text", &[ty.clone()])
+            .prepare_typed("SELECT $1::text", std::slice::from_ref(&ty))
             .await
             .unwrap();
         let row = c.query_one(&stmt, &[&RawParam(bytes)]).await.unwrap();
@@ -253,7 +264,10 @@ async fn every_type_in_text_and_binary() {
     }
     // Text parameters (the type inferred) through the typed Rust API.
     let row = c
-        .query_one("SELECT $1::int8 + 1, $2 || '!', $3::float8 * 2", &[&41i64, &"hi", &1.25f64])
+        .query_one(
+            "SELECT $1::int8 + 1, $2 || '!', $3::float8 * 2",
+            &[&41i64, &"hi", &1.25f64],
+        )
         .await
         .unwrap();
     assert_eq!(row.get::<_, i64>(0), 42);
@@ -280,7 +294,11 @@ async fn describe_reports_what_execute_sends() {
         .collect();
     assert_eq!(
         cols,
-        vec![("id", Type::INT4), ("owner", Type::VARCHAR), ("twice", Type::NUMERIC)]
+        vec![
+            ("id", Type::INT4),
+            ("owner", Type::VARCHAR),
+            ("twice", Type::NUMERIC)
+        ]
     );
     let ins = c
         .prepare("INSERT INTO acct VALUES ($1, $2, 10) RETURNING id, owner")
@@ -291,12 +309,18 @@ async fn describe_reports_what_execute_sends() {
     let row = c.query_one(&ins, &[&7i32, &"ann"]).await.unwrap();
     assert_eq!(row.get::<_, i32>(0), 7);
     assert_eq!(row.get::<_, String>(1), "ann");
-    let upd = c.prepare("UPDATE acct SET bal = bal + 1 WHERE id = $1").await.unwrap();
+    let upd = c
+        .prepare("UPDATE acct SET bal = bal + 1 WHERE id = $1")
+        .await
+        .unwrap();
     assert!(upd.columns().is_empty());
     assert_eq!(c.execute(&upd, &[&7i32]).await.unwrap(), 1);
     assert_eq!(c.execute(&upd, &[&8i32]).await.unwrap(), 0);
     // A prepared statement is reused many times.
-    let get = c.prepare("SELECT owner FROM acct WHERE id = $1").await.unwrap();
+    let get = c
+        .prepare("SELECT owner FROM acct WHERE id = $1")
+        .await
+        .unwrap();
     for _ in 0..50 {
         let r = c.query_one(&get, &[&7i32]).await.unwrap();
         assert_eq!(r.get::<_, String>(0), "ann");
@@ -314,11 +338,9 @@ async fn describe_reports_what_execute_sends() {
 async fn portals_with_row_limits_suspend_and_resume() {
     let (_db, h) = server();
     let mut c = connect(&h).await;
-    c.batch_execute(
-        "CREATE TABLE n (i int PRIMARY KEY); INSERT INTO n VALUES (1),(2),(3),(4),(5)",
-    )
-    .await
-    .unwrap();
+    c.batch_execute("CREATE TABLE n (i int PRIMARY KEY); INSERT INTO n VALUES (1),(2),(3),(4),(5)")
+        .await
+        .unwrap();
     let tx = c.transaction().await.unwrap();
     let stmt = tx.prepare("SELECT i FROM n ORDER BY i").await.unwrap();
     let portal = tx.bind(&stmt, &[]).await.unwrap();
@@ -345,16 +367,26 @@ async fn errors_carry_sqlstate_position_and_failed_blocks() {
     let db = e.as_db_error().unwrap();
     assert_eq!(db.code().code(), "42601");
     assert_eq!(db.severity(), "ERROR");
-    assert!(matches!(db.position(), Some(tokio_postgres::error::ErrorPosition::Original(1))));
+    assert!(matches!(
+        db.position(),
+        Some(tokio_postgres::error::ErrorPosition::Original(1))
+    ));
     let e = c.query("SELECT * FROM nowhere", &[]).await.unwrap_err();
     assert_eq!(code(&e), "42P01");
     // An error in the extended protocol leaves the connection usable.
     let r = c.query_one("SELECT 1::int4", &[]).await.unwrap();
     assert_eq!(r.get::<_, i32>(0), 1);
     // A failed block rejects statements (simple and extended) until ROLLBACK.
-    c.batch_execute("CREATE TABLE u (k int PRIMARY KEY)").await.unwrap();
-    c.batch_execute("BEGIN; INSERT INTO u VALUES (1)").await.unwrap();
-    let e = c.batch_execute("INSERT INTO u VALUES (1)").await.unwrap_err();
+    c.batch_execute("CREATE TABLE u (k int PRIMARY KEY)")
+        .await
+        .unwrap();
+    c.batch_execute("BEGIN; INSERT INTO u VALUES (1)")
+        .await
+        .unwrap();
+    let e = c
+        .batch_execute("INSERT INTO u VALUES (1)")
+        .await
+        .unwrap_err();
     assert_eq!(code(&e), "23505");
     let e = c.query("SELECT 1", &[]).await.unwrap_err();
     assert_eq!(code(&e), "25P02");
@@ -371,14 +403,22 @@ async fn errors_carry_sqlstate_position_and_failed_blocks() {
         .query("SELECT $1::int4", &[&RawParam(b"x".to_vec())])
         .await
         .unwrap_err();
-    assert_eq!(code(&e), "08P01", "4-byte int with 1 byte: insufficient data");
+    assert_eq!(
+        code(&e),
+        "08P01",
+        "4-byte int with 1 byte: insufficient data"
+    );
 }
 
 type Pending = tokio::task::JoinHandle<Result<u64, tokio_postgres::Error>>;
 
 /// Connection A holds a row lock; B (after `setup_b`) runs an UPDATE of the row, which
 /// waits for it. Returns once the wait shows in the lock manager.
-async fn blocked_update(db: &Database, h: &ServerHandle, setup_b: &str) -> (Client, Arc<Client>, Pending) {
+async fn blocked_update(
+    db: &Database,
+    h: &ServerHandle,
+    setup_b: &str,
+) -> (Client, Arc<Client>, Pending) {
     let a = connect(h).await;
     a.batch_execute(
         "CREATE TABLE IF NOT EXISTS r (id int PRIMARY KEY, v int); INSERT INTO r VALUES (1, 0) ON CONFLICT DO NOTHING",
@@ -419,7 +459,10 @@ async fn cancel_request_cancels_a_lock_wait() {
     assert_eq!(code(&e), "57014");
     assert!(e.as_db_error().unwrap().message().contains("user request"));
     a.batch_execute("COMMIT").await.unwrap();
-    let r = b.query_one("SELECT v FROM r WHERE id = 1", &[]).await.unwrap();
+    let r = b
+        .query_one("SELECT v FROM r WHERE id = 1", &[])
+        .await
+        .unwrap();
     assert_eq!(r.get::<_, i32>(0), 1, "only A's update happened");
 }
 
@@ -461,7 +504,10 @@ async fn a_client_that_disconnects_mid_transaction_releases_its_locks() {
         .unwrap()
         .unwrap();
     assert_eq!(n, 1);
-    let r = b.query_one("SELECT v FROM r WHERE id = 1", &[]).await.unwrap();
+    let r = b
+        .query_one("SELECT v FROM r WHERE id = 1", &[])
+        .await
+        .unwrap();
     assert_eq!(r.get::<_, i32>(0), 10, "A's uncommitted +1 was rolled back");
 }
 
@@ -505,7 +551,9 @@ async fn max_connections_refuses_extras_with_53300() {
     });
     let c1 = connect(&h).await;
     let _c2 = connect(&h).await;
-    let e = try_connect(&h, "").await.err().expect("third refused");
+    let Err(e) = try_connect(&h, "").await else {
+        panic!("the third connection was accepted")
+    };
     assert_eq!(code(&e), "53300");
     drop(c1);
     // The slot frees when the connection ends (bounded retry: the server notices the close).
@@ -555,10 +603,14 @@ async fn scram_authentication() {
 async fn idle_in_transaction_timeout_ends_the_session() {
     let (db, h) = server();
     let c = connect(&h).await;
-    c.batch_execute("CREATE TABLE k (id int PRIMARY KEY)").await.unwrap();
-    c.batch_execute("SET idle_in_transaction_session_timeout = '100ms'; BEGIN; INSERT INTO k VALUES (1)")
+    c.batch_execute("CREATE TABLE k (id int PRIMARY KEY)")
         .await
         .unwrap();
+    c.batch_execute(
+        "SET idle_in_transaction_session_timeout = '100ms'; BEGIN; INSERT INTO k VALUES (1)",
+    )
+    .await
+    .unwrap();
     // The timeout is the thing under test, so this waits past it.
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(c.simple_query("SELECT 1").await.is_err());
@@ -571,9 +623,12 @@ async fn idle_in_transaction_timeout_ends_the_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn startup_settings_and_parameter_status() {
     let (_db, h) = server();
-    let c = try_connect(&h, "application_name=wiretest options='-c default_transaction_isolation=serializable'")
-        .await
-        .unwrap();
+    let c = try_connect(
+        &h,
+        "application_name=wiretest options='-c default_transaction_isolation=serializable'",
+    )
+    .await
+    .unwrap();
     let msgs = c
         .simple_query("SHOW application_name; SHOW transaction_isolation; SHOW server_version")
         .await

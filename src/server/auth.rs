@@ -72,7 +72,10 @@ impl Passwords {
     pub fn secret(&self, user: &str) -> (Password, bool) {
         match self.users.get(user) {
             Some((salt, salted)) => (Password::new(Some(salt.clone()), salted.clone()), true),
-            None => (Password::new(Some(random_bytes(16)), random_bytes(32)), false),
+            None => (
+                Password::new(Some(random_bytes(16)), random_bytes(32)),
+                false,
+            ),
         }
     }
 

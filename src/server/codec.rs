@@ -6,7 +6,9 @@
 
 use bytes::BytesMut;
 use pgwire::error::PgWireError;
-use pgwire::messages::{DecodeContext, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion};
+use pgwire::messages::{
+    DecodeContext, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion,
+};
 use tokio_util::codec::{Decoder, Encoder};
 
 /// Which untyped message the codec expects next.
@@ -48,7 +50,11 @@ impl Decoder for WireCodec {
 impl Encoder<PgWireBackendMessage> for WireCodec {
     type Error = PgWireError;
 
-    fn encode(&mut self, item: PgWireBackendMessage, dst: &mut BytesMut) -> Result<(), Self::Error> {
+    fn encode(
+        &mut self,
+        item: PgWireBackendMessage,
+        dst: &mut BytesMut,
+    ) -> Result<(), Self::Error> {
         item.encode(dst)
     }
 }

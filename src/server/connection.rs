@@ -50,7 +50,10 @@ const REPORTED: &[(&str, &str)] = &[
     ("application_name", "application_name"),
     ("client_encoding", "client_encoding"),
     ("DateStyle", "datestyle"),
-    ("default_transaction_read_only", "default_transaction_read_only"),
+    (
+        "default_transaction_read_only",
+        "default_transaction_read_only",
+    ),
     ("integer_datetimes", "integer_datetimes"),
     ("IntervalStyle", "intervalstyle"),
     ("is_superuser", "is_superuser"),
@@ -104,7 +107,7 @@ impl From<PgWireError> for End {
 
 /// What `on_session` waits for while a statement runs.
 enum Event<R> {
-    Done(Result<(Session, std::thread::Result<R>), tokio::task::JoinError>),
+    Done(Box<Result<(Session, std::thread::Result<R>), tokio::task::JoinError>>),
     Timeout,
     Message(Option<Result<PgWireFrontendMessage, PgWireError>>),
     Shutdown,
@@ -145,7 +148,11 @@ pub async fn run(shared: Arc<Shared>, socket: TcpStream, peer: SocketAddr) {
     let _count = CountGuard(shared.clone());
     if count > shared.config.max_connections {
         tracing::warn!(%peer, "too many connections");
-        let _ = startup::fatal(&mut wire, SqlError::new("53300", "sorry, too many clients already")).await;
+        let _ = startup::fatal(
+            &mut wire,
+            SqlError::new("53300", "sorry, too many clients already"),
+        )
+        .await;
         return;
     }
     let session = shared.db.session();
@@ -175,7 +182,9 @@ pub async fn run(shared: Arc<Shared>, socket: TcpStream, peer: SocketAddr) {
         tracing::info!(pid, code = e.code, message = %e.message, "connection ended");
         let _ = conn
             .wire
-            .send(PgWireBackendMessage::ErrorResponse(error_response(e, "FATAL")))
+            .send(PgWireBackendMessage::ErrorResponse(error_response(
+                e, "FATAL",
+            )))
             .await;
     } else {
         tracing::info!(pid, "disconnected");
@@ -210,7 +219,9 @@ fn quote_literal(s: &str) -> String {
 
 impl Connection {
     fn session(&mut self) -> &mut Session {
-        self.session.as_mut().expect("the session is here between statements")
+        self.session
+            .as_mut()
+            .expect("the session is here between statements")
     }
 
     async fn send(&mut self, m: PgWireBackendMessage) -> Result<(), End> {
@@ -286,8 +297,10 @@ impl Connection {
 
     async fn ready(&mut self) -> Result<(), End> {
         let status = status_byte(self.session().status());
-        self.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(status)))
-            .await?;
+        self.send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+            status,
+        )))
+        .await?;
         self.wire.flush().await.map_err(End::from)
     }
 
@@ -385,29 +398,31 @@ impl Connection {
         loop {
             let reading = !self.gone && self.queued.len() < MAX_QUEUED;
             let event = tokio::select! {
-                r = &mut task => Event::Done(r),
+                r = &mut task => Event::Done(Box::new(r)),
                 _ = &mut timer, if !timed_out => Event::Timeout,
                 m = self.wire.next(), if reading => Event::Message(m),
                 _ = shutdown.wait_for(|s| *s), if !stopping => Event::Shutdown,
             };
             match event {
-                Event::Done(Ok((session, Ok(r)))) => {
-                    self.session = Some(session);
-                    return Ok((r, timed_out));
-                }
-                Event::Done(Ok((session, Err(_)))) => {
-                    self.session = Some(session);
-                    return Err(End::Fatal(SqlError::new(
-                        "XX000",
-                        "internal error: the statement panicked; the connection must close",
-                    )));
-                }
-                Event::Done(Err(_)) => {
-                    return Err(End::Fatal(SqlError::new(
-                        "XX000",
-                        "internal error: the statement's task failed",
-                    )));
-                }
+                Event::Done(done) => match *done {
+                    Ok((session, Ok(r))) => {
+                        self.session = Some(session);
+                        return Ok((r, timed_out));
+                    }
+                    Ok((session, Err(_))) => {
+                        self.session = Some(session);
+                        return Err(End::Fatal(SqlError::new(
+                            "XX000",
+                            "internal error: the statement panicked; the connection must close",
+                        )));
+                    }
+                    Err(_) => {
+                        return Err(End::Fatal(SqlError::new(
+                            "XX000",
+                            "internal error: the statement's task failed",
+                        )));
+                    }
+                },
                 Event::Timeout => {
                     timed_out = true;
                     self.cancel.cancel();
@@ -431,12 +446,17 @@ impl Connection {
             e.message = "canceling statement due to statement timeout".into();
         }
         tracing::debug!(code = e.code, message = %e.message, "statement error");
-        self.send(PgWireBackendMessage::ErrorResponse(error_response(&e, "ERROR")))
-            .await
+        self.send(PgWireBackendMessage::ErrorResponse(error_response(
+            &e, "ERROR",
+        )))
+        .await
     }
 
     async fn send_notices(&mut self, r: &QueryResult) -> Result<(), End> {
-        let min = self.session().setting("client_min_messages").unwrap_or("notice");
+        let min = self
+            .session()
+            .setting("client_min_messages")
+            .unwrap_or("notice");
         let min_rank = severity_rank(min);
         for n in &r.notices {
             if severity_rank(&n.severity.to_ascii_lowercase()) >= min_rank {
@@ -470,7 +490,9 @@ impl Connection {
     async fn complete(&mut self, tag: &str) -> Result<(), End> {
         if tag.is_empty() {
             return self
-                .send(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()))
+                .send(PgWireBackendMessage::EmptyQueryResponse(
+                    EmptyQueryResponse::new(),
+                ))
                 .await;
         }
         self.send(PgWireBackendMessage::CommandComplete(CommandComplete::new(
@@ -555,7 +577,10 @@ impl Connection {
     async fn parse(&mut self, m: Parse) -> Result<Result<(), (SqlError, bool)>, End> {
         let name = m.name.unwrap_or_default();
         if !name.is_empty() && self.statements.contains_key(&name) {
-            let e = SqlError::new("42P05", format!("prepared statement \"{name}\" already exists"));
+            let e = SqlError::new(
+                "42P05",
+                format!("prepared statement \"{name}\" already exists"),
+            );
             return Ok(Err((e, false)));
         }
         let declared: Result<Vec<_>, _> = m.type_oids.iter().map(|o| type_from_oid(*o)).collect();
@@ -564,7 +589,9 @@ impl Connection {
             Err(e) => return Ok(Err((e, false))),
         };
         let query = m.query;
-        let (r, timed_out) = self.on_session(move |s| s.prepare(&query, &declared)).await?;
+        let (r, timed_out) = self
+            .on_session(move |s| s.prepare(&query, &declared))
+            .await?;
         match r {
             Ok(p) => {
                 self.statements.insert(name, Arc::new(p));
@@ -627,7 +654,11 @@ impl Connection {
             .zip(&statement.params)
             .enumerate()
             .map(|(i, (bytes, ty))| {
-                decode_param(bytes.as_deref(), ty, format_at(&m.parameter_format_codes, i))
+                decode_param(
+                    bytes.as_deref(),
+                    ty,
+                    format_at(&m.parameter_format_codes, i),
+                )
             })
             .collect::<Result<Vec<_>, _>>()?;
         self.portals.insert(
@@ -661,7 +692,8 @@ impl Connection {
             (p.statement.columns.clone(), p.formats.clone())
         };
         if columns.is_empty() {
-            self.send(PgWireBackendMessage::NoData(NoData::new())).await?;
+            self.send(PgWireBackendMessage::NoData(NoData::new()))
+                .await?;
         } else {
             self.send(PgWireBackendMessage::RowDescription(row_description(
                 &columns, &formats,
@@ -742,7 +774,10 @@ fn missing_statement(name: &str) -> SqlError {
     if name.is_empty() {
         SqlError::new("26000", "unnamed prepared statement does not exist")
     } else {
-        SqlError::new("26000", format!("prepared statement \"{name}\" does not exist"))
+        SqlError::new(
+            "26000",
+            format!("prepared statement \"{name}\" does not exist"),
+        )
     }
 }
 

@@ -118,9 +118,8 @@ pub fn decode_param(bytes: Option<&[u8]>, ty: &DataType, format: i16) -> Result<
     if format == 1 {
         return types::decode_binary(bytes, ty);
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        SqlError::new("22021", "invalid byte sequence for encoding \"UTF8\"")
-    })?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| SqlError::new("22021", "invalid byte sequence for encoding \"UTF8\""))?;
     let ty = if *ty == DataType::Unknown {
         DataType::Text
     } else {

@@ -211,7 +211,10 @@ async fn run(
     drop(listener);
     tracing::info!(connections = tasks.len(), "shutting down");
     let drain = async { while tasks.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(5), drain).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(5), drain)
+        .await
+        .is_err()
+    {
         tracing::warn!("connections still busy after 5 s; closing them");
     }
     Ok(())

@@ -69,7 +69,11 @@ async fn handshake_inner(wire: &mut Wire, shared: &Shared) -> Result<Outcome, Pg
             }
             PgWireFrontendMessage::Startup(s) => break s,
             _ => {
-                return fatal(wire, SqlError::new("08P01", "invalid startup packet layout")).await;
+                return fatal(
+                    wire,
+                    SqlError::new("08P01", "invalid startup packet layout"),
+                )
+                .await;
             }
         }
     };
@@ -97,7 +101,10 @@ async fn handshake_inner(wire: &mut Wire, shared: &Shared) -> Result<Outcome, Pg
         .await?;
     }
     let Some(user) = params.remove("user").filter(|u| !u.is_empty()) else {
-        let e = SqlError::new("28000", "no PostgreSQL user name specified in startup packet");
+        let e = SqlError::new(
+            "28000",
+            "no PostgreSQL user name specified in startup packet",
+        );
         return fatal(wire, e).await;
     };
     let database = params
@@ -131,7 +138,8 @@ async fn scram(
         vec!["SCRAM-SHA-256".to_string()],
     )))
     .await?;
-    let Some(PgWireFrontendMessage::PasswordMessageFamily(first)) = wire.next().await.transpose()?
+    let Some(PgWireFrontendMessage::PasswordMessageFamily(first)) =
+        wire.next().await.transpose()?
     else {
         return Ok(false);
     };
@@ -168,7 +176,9 @@ async fn scram(
 
 /// Sends a FATAL error; the connection then closes.
 pub async fn fatal(wire: &mut Wire, e: SqlError) -> Result<Outcome, PgWireError> {
-    wire.send(PgWireBackendMessage::ErrorResponse(error_response(&e, "FATAL")))
-        .await?;
+    wire.send(PgWireBackendMessage::ErrorResponse(error_response(
+        &e, "FATAL",
+    )))
+    .await?;
     Ok(Outcome::Done)
 }

@@ -19,8 +19,8 @@ use super::binder::Binder;
 use super::binder::naming::ident;
 use super::functions::FnContext;
 use super::parser::{self, SQL_STACK_BYTES};
-use super::settings::SETTINGS;
 use super::result::{Notice, QueryResult, RelationInfo, TxnStatus};
+use super::settings::SETTINGS;
 use super::types::{DataType, Value};
 use crate::catalog::{self, Relation};
 use crate::database::Database;
@@ -642,4 +642,3 @@ fn describe(txn: &mut Transaction, r: &Relation) -> Result<RelationInfo, SqlErro
     };
     Ok(catalog::describe(r, view_columns))
 }
-

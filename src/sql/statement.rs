@@ -98,8 +98,12 @@ pub fn run_statement(
                 let mut ctx = ExecCtx::new(txn, params, fnctx, cancel);
                 ddl::build_index(&mut ctx, t, ix)
             };
-            let out =
-                ddl::create_index(&mut Binder::new(txn, param_types.to_vec()), manager, ci, &mut build)?;
+            let out = ddl::create_index(
+                &mut Binder::new(txn, param_types.to_vec()),
+                manager,
+                ci,
+                &mut build,
+            )?;
             Ok(ddl_result(out))
         }
         ast::Statement::CreateView(cv) => {
@@ -210,11 +214,20 @@ pub fn describe_statement(
         ast::Statement::Explain { .. } => explain_result(Vec::new()).columns,
         _ => Vec::new(),
     };
-    let known = |t: DataType| if t == DataType::Unknown { DataType::Text } else { t };
+    let known = |t: DataType| {
+        if t == DataType::Unknown {
+            DataType::Text
+        } else {
+            t
+        }
+    };
     let params = b.params.into_iter().map(known).collect();
     let columns = columns
         .into_iter()
-        .map(|c| Column { ty: known(c.ty), ..c })
+        .map(|c| Column {
+            ty: known(c.ty),
+            ..c
+        })
         .collect();
     Ok((params, columns))
 }
