@@ -445,7 +445,7 @@ impl Connection {
         if timed_out && e.code == "57014" {
             e.message = "canceling statement due to statement timeout".into();
         }
-        tracing::debug!(code = e.code, message = %e.message, "statement error");
+        tracing::info!(code = e.code, message = %e.message, "statement error");
         self.send(PgWireBackendMessage::ErrorResponse(error_response(
             &e, "ERROR",
         )))
