@@ -534,7 +534,12 @@ impl Connection {
         self.skipping = false;
         if self.in_batch {
             self.in_batch = false;
-            let (r, _) = self.on_session(|s| s.end_implicit()).await?;
+            // A read-only commit is in-memory work: no need for the blocking pool.
+            let r = if self.session().end_implicit_is_cheap() {
+                self.session().end_implicit()
+            } else {
+                self.on_session(|s| s.end_implicit()).await?.0
+            };
             if let Err(e) = r {
                 self.send_error(e, false).await?;
             }

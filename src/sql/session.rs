@@ -276,6 +276,12 @@ impl Session {
         self.implicit_pending = self.block == Block::None;
     }
 
+    /// Whether [`end_implicit`](Session::end_implicit) is in-memory work only (no writes to
+    /// make durable), so a caller may run it where blocking I/O is not allowed.
+    pub fn end_implicit_is_cheap(&self) -> bool {
+        self.block != Block::Implicit || self.open.as_ref().is_none_or(|o| !o.txn.has_writes())
+    }
+
     /// Ends an implicit block: commits its transaction if one was opened and is still live.
     pub fn end_implicit(&mut self) -> Result<(), SqlError> {
         self.implicit_pending = false;

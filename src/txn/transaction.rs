@@ -102,6 +102,11 @@ impl Transaction {
         self.lock_timeout = timeout;
     }
 
+    /// Whether the transaction has written anything (so its commit has work to make durable).
+    pub fn has_writes(&self) -> bool {
+        !self.writes.is_empty()
+    }
+
     /// The transaction's id.
     pub fn id(&self) -> u64 {
         self.id
