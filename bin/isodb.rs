@@ -34,7 +34,7 @@ enum Command {
         /// `trust` (anyone, the default) or `scram` (SCRAM-SHA-256, needs --password-file).
         #[arg(long, default_value = "trust", value_parser = ["trust", "scram"])]
         auth: String,
-        /// `user:password` lines, for --auth scram.
+        /// `user:password` lines, for --auth scram (besides CREATE ROLE … LOGIN PASSWORD).
         #[arg(long)]
         password_file: Option<PathBuf>,
         /// Sessions' default isolation level (`read committed`, `repeatable read`,
@@ -111,10 +111,10 @@ fn main() -> ExitCode {
                         return ExitCode::from(2);
                     }
                 },
-                ("scram", None) => {
-                    eprintln!("isodb: error: --auth scram needs --password-file");
-                    return ExitCode::from(2);
-                }
+                // Without a file, logins come from CREATE ROLE … LOGIN PASSWORD only.
+                ("scram", None) => isodb::server::AuthMethod::Scram(std::sync::Arc::new(
+                    isodb::server::Passwords::none(),
+                )),
                 _ => isodb::server::AuthMethod::Trust,
             };
             let mut session_defaults = Vec::new();

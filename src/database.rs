@@ -55,6 +55,14 @@ impl Database {
         Session::new(self.clone())
     }
 
+    /// The committed role `name` (`CREATE ROLE`), for authentication.
+    pub fn role(&self, name: &str) -> Result<Option<catalog::roles::RoleDef>, SqlError> {
+        let mut txn = self.manager.begin(IsolationLevel::Snapshot, true);
+        let r = catalog::roles::role(&mut txn, name);
+        txn.rollback();
+        r
+    }
+
     /// Writes every committed change to the data file (as at a clean shutdown).
     pub fn checkpoint(&self) -> Result<(), SqlError> {
         self.manager.db().checkpoint().map_err(storage_error)

@@ -590,13 +590,52 @@ async fn scram_authentication() {
     tokio::spawn(conn);
     let r = c.query_one("SELECT 1::int4", &[]).await.unwrap();
     assert_eq!(r.get::<_, i32>(0), 1);
-    for (user, pw) in [("alice", "wrong"), ("nobody", "s3cret")] {
-        let e = tokio_postgres::connect(&conf(user, pw), NoTls)
-            .await
-            .err()
-            .expect("refused");
-        assert_eq!(code(&e), "28P01", "{user}");
-    }
+    let refused = |user: &'static str, pw: &'static str| {
+        let conf = conf(user, pw);
+        async move {
+            match tokio_postgres::connect(&conf, NoTls).await {
+                Ok(_) => panic!("{user}/{pw} was let in"),
+                Err(e) => assert_eq!(code(&e), "28P01", "{user}/{pw}"),
+            }
+        }
+    };
+    let admitted = |user: &'static str, pw: &'static str| {
+        let conf = conf(user, pw);
+        async move {
+            let (c, conn) = tokio_postgres::connect(&conf, NoTls)
+                .await
+                .unwrap_or_else(|e| panic!("{user}/{pw}: {e}"));
+            tokio::spawn(conn);
+            let r = c.query_one("SELECT 'in'::text", &[]).await.unwrap();
+            assert_eq!(r.get::<_, String>(0), "in");
+        }
+    };
+    refused("alice", "wrong").await;
+    refused("nobody", "s3cret").await;
+    // Roles made with SQL log in too; a role without LOGIN, or a dropped one, does not.
+    c.batch_execute("CREATE ROLE carol LOGIN PASSWORD 'pw1'; CREATE ROLE dave PASSWORD 'x'")
+        .await
+        .unwrap();
+    admitted("carol", "pw1").await;
+    refused("carol", "wrong").await;
+    refused("dave", "x").await;
+    c.batch_execute("ALTER ROLE carol WITH PASSWORD 'pw2'")
+        .await
+        .unwrap();
+    admitted("carol", "pw2").await;
+    refused("carol", "pw1").await;
+    let e = c.batch_execute("CREATE ROLE carol").await.unwrap_err();
+    assert_eq!(code(&e), "42710");
+    // Role DDL is transactional.
+    c.batch_execute("BEGIN; DROP ROLE carol; ROLLBACK")
+        .await
+        .unwrap();
+    admitted("carol", "pw2").await;
+    c.batch_execute("DROP ROLE carol").await.unwrap();
+    refused("carol", "pw2").await;
+    let e = c.batch_execute("DROP ROLE carol").await.unwrap_err();
+    assert_eq!(code(&e), "42704");
+    c.batch_execute("DROP ROLE IF EXISTS carol").await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,6 +19,8 @@
 //! Columns are positional and never renumbered: DROP COLUMN marks a column dropped (as
 //! PostgreSQL's `attisdropped` does), so stored rows never need rewriting for it.
 
+pub mod roles;
+
 use crate::codec;
 use crate::sql::SqlError;
 use crate::sql::result::{ColumnInfo, IndexInfo, RelationInfo, RelationKind};

@@ -1,13 +1,14 @@
 //! Client authentication: trust, or SCRAM-SHA-256 against a password file.
 //!
-//! The password file holds `user:password` lines (blank lines and `#` comments ignored). At
+//! Users come from the password file and from `CREATE ROLE … LOGIN PASSWORD` (the catalog's
+//! SCRAM verifiers, `catalog::roles`); the file wins where both name a user. The password
+//! file holds `user:password` lines (blank lines and `#` comments ignored). At
 //! load each password is salted and hashed once (4,096 PBKDF2 iterations, as PostgreSQL
 //! does), so only the salted form is kept in memory. The SCRAM exchange itself is pgwire's
 //! sans-I/O `ScramServerAuth`; an unknown user goes through the same exchange with a random
 //! secret, so the client cannot tell unknown users from wrong passwords: both get 28P01.
 
-use pgwire::api::auth::Password;
-use pgwire::api::auth::sasl::scram::{SCRAM_ITERATIONS, gen_salted_password};
+use pgwire::api::auth::sasl::scram::{SCRAM_ITERATIONS, ScramSecret, gen_salted_password};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::path::Path;
@@ -68,14 +69,23 @@ impl Passwords {
         (salt, salted)
     }
 
-    /// The user's salted password, or a random one for an unknown user.
-    pub fn secret(&self, user: &str) -> (Password, bool) {
-        match self.users.get(user) {
-            Some((salt, salted)) => (Password::new(Some(salt.clone()), salted.clone()), true),
-            None => (
-                Password::new(Some(random_bytes(16)), random_bytes(32)),
-                false,
-            ),
+    /// The user's salted password, or a random one (and `false`) for an unknown user.
+    pub fn secret(&self, user: &str) -> (ScramSecret, bool) {
+        let (salt, salted_password, known) = match self.users.get(user) {
+            Some((salt, salted)) => (salt.clone(), salted.clone(), true),
+            None => (random_bytes(16), random_bytes(32), false),
+        };
+        let secret = ScramSecret::SaltedPassword {
+            salt,
+            salted_password,
+        };
+        (secret, known)
+    }
+
+    /// No users: logins can still come from `CREATE ROLE … LOGIN PASSWORD`.
+    pub fn none() -> Passwords {
+        Passwords {
+            users: HashMap::new(),
         }
     }
 

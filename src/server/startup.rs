@@ -5,10 +5,11 @@ use super::Shared;
 use super::auth::AuthMethod;
 use super::codec::{Phase, WireCodec};
 use super::format::error_response;
+use crate::catalog::roles::RoleDef;
 use crate::sql::SqlError;
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
-use pgwire::api::auth::sasl::scram::ScramServerAuth;
+use pgwire::api::auth::sasl::scram::{ScramSecret, ScramServerAuth};
 use pgwire::error::PgWireError;
 use pgwire::messages::response::{GssEncResponse, SslResponse};
 use pgwire::messages::startup::{Authentication, NegotiateProtocolVersion};
@@ -112,7 +113,7 @@ async fn handshake_inner(wire: &mut Wire, shared: &Shared) -> Result<Outcome, Pg
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| user.clone());
     if let AuthMethod::Scram(passwords) = &shared.config.auth
-        && !scram(wire, passwords, &user).await?
+        && !scram(wire, shared, passwords, &user).await?
     {
         tracing::warn!(%user, "password authentication failed");
         let e = SqlError::new(
@@ -129,8 +130,41 @@ async fn handshake_inner(wire: &mut Wire, shared: &Shared) -> Result<Outcome, Pg
 }
 
 /// Runs a SCRAM-SHA-256 exchange; true when the client proved it knows the password.
+/// The secret to check `user` against: the password file first, then `CREATE ROLE … LOGIN
+/// PASSWORD`; a random one (and `false`) for a user with neither.
+async fn secret_of(
+    shared: &Shared,
+    passwords: &super::Passwords,
+    user: &str,
+) -> (ScramSecret, bool) {
+    let (file_secret, known) = passwords.secret(user);
+    if known {
+        return (file_secret, true);
+    }
+    let db = shared.db.clone();
+    let name = user.to_string();
+    let role = tokio::task::spawn_blocking(move || db.role(&name)).await;
+    match role {
+        Ok(Ok(Some(RoleDef {
+            login: true,
+            password: Some(v),
+            ..
+        }))) => (
+            ScramSecret::Verifier {
+                salt: v.salt,
+                iterations: v.iterations as usize,
+                stored_key: v.stored_key,
+                server_key: v.server_key,
+            },
+            true,
+        ),
+        _ => (file_secret, false),
+    }
+}
+
 async fn scram(
     wire: &mut Wire,
+    shared: &Shared,
     passwords: &super::Passwords,
     user: &str,
 ) -> Result<bool, PgWireError> {
@@ -147,10 +181,11 @@ async fn scram(
     if first.auth_method != "SCRAM-SHA-256" {
         return Ok(false);
     }
-    let (secret, known) = passwords.secret(user);
+    let (secret, known) = secret_of(shared, passwords, user).await;
     let server = ScramServerAuth::new();
     let data = first.data.unwrap_or_default();
-    let Ok((server_first, waiting)) = server.on_client_first_message(&data, secret) else {
+    let Ok((server_first, waiting)) = server.on_client_first_message_with_secret(&data, secret)
+    else {
         return Ok(false);
     };
     wire.send(PgWireBackendMessage::Authentication(

@@ -6,7 +6,7 @@
 //! PostgreSQL, except names with a dot (custom settings).
 
 use super::SqlError;
-use super::binder::naming::{ident, object_name};
+use super::binder::naming::ident;
 use super::result::{Column, QueryResult};
 use super::session::{Block, Level, Session, aborted, warning};
 use super::types::{DataType, Value};
@@ -46,7 +46,7 @@ impl Session {
                 scope,
                 ..
             } => {
-                let name = object_name(variable);
+                let name = dotted_name(variable);
                 let value = values
                     .iter()
                     .map(setting_text)
@@ -164,12 +164,13 @@ impl Session {
     }
 
     pub(super) fn show(&mut self, variable: &[ast::Ident]) -> Result<QueryResult, SqlError> {
-        let name = variable
-            .iter()
-            .map(ident)
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_ascii_lowercase();
+        let words: Vec<String> = variable.iter().map(ident).collect();
+        let spaced = words.join(" ").to_ascii_lowercase();
+        // SHOW's multi-word names; otherwise the words are a dotted custom name (`my.opt`).
+        let name = match spaced.as_str() {
+            "all" | "time zone" | "transaction isolation level" | "session authorization" => spaced,
+            _ => words.join(".").to_ascii_lowercase(),
+        };
         let text_col = |n: &str| Column {
             name: n.to_string(),
             ty: DataType::Text,
@@ -228,7 +229,7 @@ impl Session {
                     self.settings.insert(k.to_string(), v.to_string());
                 }
             }
-            ast::Reset::ConfigurationParameter(n) => self.assign(&object_name(n), "default")?,
+            ast::Reset::ConfigurationParameter(n) => self.assign(&dotted_name(n), "default")?,
             ast::Reset::SessionAuthorization => {}
         }
         Ok(QueryResult::command("RESET"))
@@ -256,6 +257,17 @@ impl Session {
         };
         (ms > 0.0).then(|| Duration::from_secs_f64(ms / 1000.0))
     }
+}
+
+/// A setting's name as written, dots kept (`SET my.opt = 1` names `my.opt`).
+fn dotted_name(n: &ast::ObjectName) -> String {
+    n.0.iter()
+        .map(|p| match p {
+            ast::ObjectNamePart::Identifier(i) => ident(i),
+            other => other.to_string().to_lowercase(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn setting_text(e: &ast::Expr) -> String {

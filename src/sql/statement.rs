@@ -45,6 +45,8 @@ pub fn run_statement(
             ast::Statement::CreateView(_) => Some("CREATE VIEW"),
             ast::Statement::Drop { .. } => Some("DROP"),
             ast::Statement::AlterTable(_) => Some("ALTER TABLE"),
+            ast::Statement::CreateRole(_) => Some("CREATE ROLE"),
+            ast::Statement::AlterRole { .. } => Some("ALTER ROLE"),
             _ => None,
         };
         if let Some(w) = what {
@@ -109,6 +111,24 @@ pub fn run_statement(
         ast::Statement::CreateView(cv) => {
             let out = ddl::create_view(&mut Binder::new(txn, param_types.to_vec()), cv)?;
             Ok(ddl_result(out))
+        }
+        ast::Statement::CreateRole(cr) => {
+            exec::roles::create_role(txn, cr)?;
+            Ok(QueryResult::command("CREATE ROLE"))
+        }
+        ast::Statement::AlterRole { name, operation } => {
+            exec::roles::alter_role(txn, name, operation)?;
+            Ok(QueryResult::command("ALTER ROLE"))
+        }
+        ast::Statement::Drop {
+            object_type: ast::ObjectType::Role,
+            if_exists,
+            names,
+            ..
+        } => {
+            let mut r = QueryResult::command("DROP ROLE");
+            r.notices = exec::roles::drop_roles(txn, names, *if_exists)?;
+            Ok(r)
         }
         ast::Statement::Drop {
             object_type,

@@ -15,6 +15,7 @@ pub mod aggregate;
 pub mod ddl;
 pub mod dml;
 pub mod eval;
+pub mod roles;
 
 use crate::catalog::{IndexDef, TableDef};
 use crate::sql::SqlError;
