@@ -681,3 +681,83 @@ async fn startup_settings_and_parameter_status() {
         ]
     );
 }
+
+/// Startup on a raw socket; returns once ReadyForQuery arrived.
+async fn raw_session(h: &ServerHandle) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(h.addr).await.unwrap();
+    let params = b"user\0u\0database\0d\0\0";
+    let mut msg = Vec::new();
+    msg.extend_from_slice(&((8 + params.len()) as i32).to_be_bytes());
+    msg.extend_from_slice(&196608i32.to_be_bytes());
+    msg.extend_from_slice(params);
+    s.write_all(&msg).await.unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !seen.windows(6).any(|w| w == b"Z\0\0\0\x05I") {
+        let n = s.read(&mut buf).await.unwrap();
+        assert!(n > 0, "closed during startup");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_messages_end_only_their_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_db, h) = server();
+    let c = connect(&h).await;
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let kinds = b"QPBDESCHFXpd";
+    for _ in 0..150 {
+        let mut s = raw_session(&h).await;
+        let kind = kinds[(next() % kinds.len() as u64) as usize];
+        let len = (next() % 40) as usize;
+        let body: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        let declared: i32 = if next() % 4 == 0 {
+            (next() % 100) as i32 - 5
+        } else {
+            body.len() as i32 + 4
+        };
+        let mut msg = vec![kind];
+        msg.extend_from_slice(&declared.to_be_bytes());
+        msg.extend_from_slice(&body);
+        msg.extend_from_slice(b"S\0\0\0\x04");
+        let _ = s.write_all(&msg).await;
+        let mut buf = [0u8; 4096];
+        // Whatever the answer (an error, results, silence until the rest arrives), the
+        // connection must not take the server down; give it a moment and move on.
+        let _ = tokio::time::timeout(Duration::from_millis(20), s.read(&mut buf)).await;
+    }
+    let r = c.query_one("SELECT 41 + 1", &[]).await.unwrap();
+    assert_eq!(r.get::<_, i32>(0), 42);
+    // A Bind that claims parameters it does not carry gets a protocol-violation error.
+    let mut s = raw_session(&h).await;
+    let mut body = b"\0\0".to_vec(); // portal "", statement ""
+    body.extend_from_slice(&0i16.to_be_bytes());
+    body.extend_from_slice(&7i16.to_be_bytes()); // 7 parameters, none present
+    let mut msg = vec![b'B'];
+    msg.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
+    msg.extend_from_slice(&body);
+    s.write_all(&msg).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => panic!("no answer to a malformed Bind"),
+        }
+    }
+    assert!(
+        got.windows(6).any(|w| w == b"C08P01"),
+        "08P01 in {:?}",
+        String::from_utf8_lossy(&got)
+    );
+}

@@ -99,6 +99,9 @@ enum End {
 impl From<PgWireError> for End {
     fn from(e: PgWireError) -> End {
         match e {
+            PgWireError::IoError(e) if e.kind() == std::io::ErrorKind::InvalidData => End::Fatal(
+                SqlError::new("08P01", format!("invalid frontend message: {e}")),
+            ),
             PgWireError::IoError(_) => End::Gone,
             other => End::Fatal(SqlError::new("08P01", other.to_string())),
         }

@@ -174,6 +174,7 @@ async fn run(
     ready: impl FnOnce(SocketAddr),
     mut stopped: watch::Receiver<bool>,
 ) -> Result<(), String> {
+    codec::quiet_decode_panics();
     let listener = TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
