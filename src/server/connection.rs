@@ -12,23 +12,18 @@
 //! Portals live until their transaction ends (PostgreSQL's non-holdable portals), the
 //! unnamed statement and portal until the next unnamed one or a simple Query.
 
+mod extended;
+
 use super::Shared;
-use super::format::{
-    check_formats, data_row, decode_param, error_response, format_at, notice_response,
-    row_description, type_from_oid,
-};
+use super::format::{data_row, error_response, notice_response, row_description};
 use super::startup::{self, Client, Outcome, Wire};
 use crate::sql::SqlError;
 use crate::sql::prepared::Prepared;
 use crate::sql::result::{QueryResult, TxnStatus};
 use crate::sql::session::{CancelHandle, Session};
+use extended::{Portal, Step};
 use futures::{SinkExt, StreamExt};
 use pgwire::error::PgWireError;
-use pgwire::messages::data::{NoData, ParameterDescription};
-use pgwire::messages::extendedquery::{
-    Bind, BindComplete, Close, CloseComplete, Describe, Execute, Parse, ParseComplete,
-    PortalSuspended,
-};
 use pgwire::messages::response::{
     CommandComplete, EmptyQueryResponse, ReadyForQuery, TransactionStatus,
 };
@@ -79,14 +74,6 @@ const STARTUP_SETTINGS: &[&str] = &[
     "serializable_mode",
     "client_min_messages",
 ];
-
-struct Portal {
-    statement: Arc<Prepared>,
-    params: Vec<crate::sql::types::Value>,
-    formats: Vec<i16>,
-    /// The result once executed, and how many rows have been sent.
-    result: Option<(QueryResult, usize)>,
-}
 
 /// Why the connection ends.
 enum End {
@@ -558,239 +545,6 @@ impl Connection {
             self.portals.clear();
         }
     }
-
-    async fn extended(&mut self, step: Step) -> Result<(), End> {
-        if !self.in_batch {
-            self.in_batch = true;
-            self.session().begin_implicit();
-        }
-        let r = match step {
-            Step::Parse(m) => self.parse(m).await,
-            Step::Bind(m) => self.bind(m).await,
-            Step::Describe(m) => self.describe(m).await,
-            Step::Execute(m) => self.execute(m).await,
-            Step::Close(m) => self.close(m).await,
-        };
-        match r {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err((e, timed_out))) => {
-                self.skipping = true;
-                self.session().fail_block();
-                self.send_error(e, timed_out).await
-            }
-            Err(end) => Err(end),
-        }
-    }
-
-    async fn parse(&mut self, m: Parse) -> Result<Result<(), (SqlError, bool)>, End> {
-        let name = m.name.unwrap_or_default();
-        if !name.is_empty() && self.statements.contains_key(&name) {
-            let e = SqlError::new(
-                "42P05",
-                format!("prepared statement \"{name}\" already exists"),
-            );
-            return Ok(Err((e, false)));
-        }
-        let declared: Result<Vec<_>, _> = m.type_oids.iter().map(|o| type_from_oid(*o)).collect();
-        let declared = match declared {
-            Ok(d) => d,
-            Err(e) => return Ok(Err((e, false))),
-        };
-        let query = m.query;
-        let (r, timed_out) = self
-            .on_session(move |s| s.prepare(&query, &declared))
-            .await?;
-        match r {
-            Ok(p) => {
-                self.statements.insert(name, Arc::new(p));
-                self.send(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
-                    .await?;
-                Ok(Ok(()))
-            }
-            Err(e) => Ok(Err((e, timed_out))),
-        }
-    }
-
-    async fn bind(&mut self, m: Bind) -> Result<Result<(), (SqlError, bool)>, End> {
-        let r = self.bind_portal(m);
-        if r.is_ok() {
-            self.send(PgWireBackendMessage::BindComplete(BindComplete::new()))
-                .await?;
-        }
-        Ok(r.map_err(|e| (e, false)))
-    }
-
-    fn bind_portal(&mut self, m: Bind) -> Result<(), SqlError> {
-        let stmt_name = m.statement_name.unwrap_or_default();
-        let statement = self
-            .statements
-            .get(&stmt_name)
-            .cloned()
-            .ok_or_else(|| missing_statement(&stmt_name))?;
-        if self.session().status() == TxnStatus::Failed && !statement.ends_block() {
-            return Err(SqlError::new(
-                "25P02",
-                "current transaction is aborted, commands ignored until end of transaction block",
-            ));
-        }
-        let portal_name = m.portal_name.unwrap_or_default();
-        if !portal_name.is_empty() && self.portals.contains_key(&portal_name) {
-            return Err(SqlError::new(
-                "42P03",
-                format!("cursor \"{portal_name}\" already exists"),
-            ));
-        }
-        let n = statement.params.len();
-        if m.parameters.len() != n {
-            return Err(SqlError::new(
-                "08P01",
-                format!(
-                    "bind message supplies {} parameters, but prepared statement \"{stmt_name}\" requires {n}",
-                    m.parameters.len()
-                ),
-            ));
-        }
-        check_formats(&m.parameter_format_codes, n, "parameter")?;
-        check_formats(
-            &m.result_column_format_codes,
-            statement.columns.len(),
-            "result",
-        )?;
-        let params = m
-            .parameters
-            .iter()
-            .zip(&statement.params)
-            .enumerate()
-            .map(|(i, (bytes, ty))| {
-                decode_param(
-                    bytes.as_deref(),
-                    ty,
-                    format_at(&m.parameter_format_codes, i),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        self.portals.insert(
-            portal_name,
-            Portal {
-                statement,
-                params,
-                formats: m.result_column_format_codes,
-                result: None,
-            },
-        );
-        Ok(())
-    }
-
-    async fn describe(&mut self, m: Describe) -> Result<Result<(), (SqlError, bool)>, End> {
-        let name = m.name.unwrap_or_default();
-        let (columns, formats) = if m.target_type == b'S' {
-            let Some(st) = self.statements.get(&name).cloned() else {
-                return Ok(Err((missing_statement(&name), false)));
-            };
-            let oids = st.params.iter().map(|t| t.oid()).collect();
-            self.send(PgWireBackendMessage::ParameterDescription(
-                ParameterDescription::new(oids),
-            ))
-            .await?;
-            (st.columns.clone(), Vec::new())
-        } else {
-            let Some(p) = self.portals.get(&name) else {
-                return Ok(Err((missing_portal(&name), false)));
-            };
-            (p.statement.columns.clone(), p.formats.clone())
-        };
-        if columns.is_empty() {
-            self.send(PgWireBackendMessage::NoData(NoData::new()))
-                .await?;
-        } else {
-            self.send(PgWireBackendMessage::RowDescription(row_description(
-                &columns, &formats,
-            )))
-            .await?;
-        }
-        Ok(Ok(()))
-    }
-
-    async fn execute(&mut self, m: Execute) -> Result<Result<(), (SqlError, bool)>, End> {
-        let name = m.name.unwrap_or_default();
-        let Some(mut portal) = self.portals.remove(&name) else {
-            return Ok(Err((missing_portal(&name), false)));
-        };
-        if portal.result.is_none() {
-            let statement = portal.statement.clone();
-            let params = std::mem::take(&mut portal.params);
-            let (r, timed_out) = self
-                .on_session(move |s| s.execute_prepared(&statement, &params))
-                .await?;
-            match r {
-                Ok(r) => {
-                    self.send_notices(&r).await?;
-                    portal.result = Some((r, 0));
-                }
-                Err(e) => return Ok(Err((e, timed_out))),
-            }
-        }
-        let Some((result, sent)) = portal.result.as_mut() else {
-            return Ok(Ok(()));
-        };
-        let total = result.rows.len();
-        let limit = if m.max_rows > 0 {
-            m.max_rows as usize
-        } else {
-            usize::MAX
-        };
-        let from = *sent;
-        let to = from.saturating_add(limit).min(total);
-        let result = std::mem::take(result);
-        self.send_rows(&result, from, to, &portal.formats).await?;
-        let suspended = to < total;
-        if suspended {
-            self.send(PgWireBackendMessage::PortalSuspended(PortalSuspended::new()))
-                .await?;
-        } else if result.returns_rows() && result.tag.starts_with("SELECT") {
-            self.complete(&format!("SELECT {}", to - from)).await?;
-        } else {
-            self.complete(&result.tag).await?;
-        }
-        portal.result = Some((result, to));
-        self.portals.insert(name, portal);
-        Ok(Ok(()))
-    }
-
-    async fn close(&mut self, m: Close) -> Result<Result<(), (SqlError, bool)>, End> {
-        let name = m.name.unwrap_or_default();
-        if m.target_type == b'S' {
-            self.statements.remove(&name);
-        } else {
-            self.portals.remove(&name);
-        }
-        self.send(PgWireBackendMessage::CloseComplete(CloseComplete::new()))
-            .await?;
-        Ok(Ok(()))
-    }
-}
-
-enum Step {
-    Parse(Parse),
-    Bind(Bind),
-    Describe(Describe),
-    Execute(Execute),
-    Close(Close),
-}
-
-fn missing_statement(name: &str) -> SqlError {
-    if name.is_empty() {
-        SqlError::new("26000", "unnamed prepared statement does not exist")
-    } else {
-        SqlError::new(
-            "26000",
-            format!("prepared statement \"{name}\" does not exist"),
-        )
-    }
-}
-
-fn missing_portal(name: &str) -> SqlError {
-    SqlError::new("34000", format!("portal \"{name}\" does not exist"))
 }
 
 fn severity_rank(s: &str) -> u8 {

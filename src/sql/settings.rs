@@ -234,9 +234,7 @@ impl Session {
         }
         Ok(QueryResult::command("RESET"))
     }
-}
 
-impl Session {
     /// A duration setting (`lock_timeout`, `statement_timeout`, ...) in PostgreSQL's units:
     /// a bare number is milliseconds; `us`, `ms`, `s`, `min`, `h`, `d` suffixes. Zero (or a
     /// value that does not parse) means none.
