@@ -272,15 +272,19 @@ impl Connection {
     /// ParameterStatus for every reported setting that changed (all of them at startup).
     async fn report_settings(&mut self, all: bool) -> Result<(), End> {
         for (i, (name, key)) in REPORTED.iter().enumerate() {
-            let value = self.session().setting(key).unwrap_or("").to_string();
-            if all || self.reported[i] != value {
-                self.reported[i] = value.clone();
-                self.send(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
-                    name.to_string(),
-                    value,
-                )))
-                .await?;
+            let session = self.session.as_ref().expect("the session is here");
+            let value = session.setting(key).unwrap_or("");
+            // Compared in place: nothing is allocated unless the setting changed.
+            if !all && self.reported[i] == value {
+                continue;
             }
+            let value = value.to_string();
+            self.reported[i].clone_from(&value);
+            self.send(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                name.to_string(),
+                value,
+            )))
+            .await?;
         }
         Ok(())
     }
