@@ -680,6 +680,17 @@ async fn startup_settings_and_parameter_status() {
             vec![Some("15.0 (isodb 0.1)".into())]
         ]
     );
+    // What client libraries ask for at connect (SQLAlchemy: pg_catalog.version(),
+    // current_schema()).
+    let r = c
+        .query_one("SELECT pg_catalog.version(), current_schema()", &[])
+        .await
+        .unwrap();
+    assert!(
+        r.get::<_, String>(0)
+            .starts_with("PostgreSQL 15.0 (isodb 0.1) on ")
+    );
+    assert_eq!(r.get::<_, String>(1), "public");
 }
 
 /// Startup on a raw socket; returns once ReadyForQuery arrived.

@@ -65,7 +65,13 @@ pub(crate) enum StrOp {
     QuoteLiteral,
     QuoteNullable,
     QuoteIdent,
+    Version,
+    CurrentSchema,
 }
+
+/// What `version()` answers: PostgreSQL's shape, which client libraries parse.
+pub const VERSION: &str =
+    "PostgreSQL 15.0 (isodb 0.1) on x86_64-pc-linux-gnu, compiled by rustc, 64-bit";
 
 use StrOp::*;
 
@@ -133,6 +139,8 @@ pub(crate) const SIGS: &[Sig] = &[
     s("concat_ws", &[TEXT], T, ConcatWs).variadic().non_strict(),
     s("chr", &[INT4], T, Chr),
     s("ascii", &[TEXT], I, Ascii),
+    s("version", &[], T, Version),
+    s("current_schema", &[], T, CurrentSchema),
     s("md5", &[TEXT], T, Md5),
     s("md5", &[BYTEA], T, ByteaMd5),
     s("to_hex", &[INT4], T, ToHex),
@@ -290,6 +298,9 @@ pub(crate) fn eval(op: StrOp, args: &[Value]) -> Result<Value, SqlError> {
         },
         Chr => chr(n(0)?),
         Ascii => int(t(0)?.chars().next().map_or(0, |c| c as usize)),
+        Version => text(VERSION),
+        // One schema, `public`, which every name lives in.
+        CurrentSchema => text("public"),
         Md5 => text(md5_hex(t(0)?.as_bytes())),
         ByteaMd5 => text(md5_hex(b(0)?)),
         ToHex => match args.first() {
