@@ -772,3 +772,68 @@ async fn malformed_messages_end_only_their_connection() {
         String::from_utf8_lossy(&got)
     );
 }
+
+/// Reads backend messages until ReadyForQuery; returns their type bytes (bounded by 10 s).
+async fn message_types(s: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut types = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let mut at = 0;
+        types.clear();
+        while buf.len() >= at + 5 {
+            let len = i32::from_be_bytes(buf[at + 1..at + 5].try_into().unwrap()) as usize;
+            if buf.len() < at + 1 + len {
+                break;
+            }
+            types.push(buf[at]);
+            at += 1 + len;
+        }
+        if types.last() == Some(&b'Z') {
+            return types;
+        }
+        let n = tokio::time::timeout(Duration::from_secs(10), s.read(&mut chunk))
+            .await
+            .expect("an answer")
+            .unwrap();
+        assert!(n > 0, "closed");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+fn frontend(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![kind];
+    m.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_with_a_row_limit_sends_portal_suspended() {
+    use tokio::io::AsyncWriteExt;
+    let (_db, h) = server();
+    let mut s = raw_session(&h).await;
+    let sql = b"SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3\0";
+    let mut parse = b"\0".to_vec();
+    parse.extend_from_slice(sql);
+    parse.extend_from_slice(&0i16.to_be_bytes());
+    let mut bind = b"\0\0".to_vec();
+    bind.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // no formats, no parameters, no result formats
+    let mut execute = b"\0".to_vec();
+    execute.extend_from_slice(&2i32.to_be_bytes());
+    let mut msg = Vec::new();
+    msg.extend(frontend(b'P', &parse));
+    msg.extend(frontend(b'B', &bind));
+    msg.extend(frontend(b'E', &execute));
+    msg.extend(frontend(b'E', &execute));
+    msg.extend(frontend(b'E', &execute));
+    msg.extend(frontend(b'S', b""));
+    s.write_all(&msg).await.unwrap();
+    // Parse, Bind, two rows and PortalSuspended, the last row and CommandComplete, then an
+    // Execute of the finished portal (CommandComplete, no rows), ReadyForQuery.
+    assert_eq!(
+        String::from_utf8(message_types(&mut s).await).unwrap(),
+        "12DDsDCCZ"
+    );
+}

@@ -88,7 +88,8 @@ pub fn row_description(columns: &[Column], formats: &[i16]) -> RowDescription {
     RowDescription::new(fields)
 }
 
-/// Encodes one row; `scratch` is reused between rows to avoid an allocation per value.
+/// Encodes one row; `scratch` is reused between rows for binary values, and the common text
+/// forms are written in place, to avoid an allocation per value.
 pub fn data_row(row: &[Value], formats: &[i16], scratch: &mut Vec<u8>) -> DataRow {
     let mut data = BytesMut::with_capacity(row.len() * 8);
     for (i, v) in row.iter().enumerate() {
@@ -102,12 +103,41 @@ pub fn data_row(row: &[Value], formats: &[i16], scratch: &mut Vec<u8>) -> DataRo
             data.put_i32(scratch.len() as i32);
             data.put_slice(scratch);
         } else {
-            let text = v.to_text().unwrap_or_default();
+            put_text(v, &mut data);
+        }
+    }
+    DataRow::new(data, row.len() as i16)
+}
+
+/// Appends a non-NULL value's text form with its length word. The commonest types are
+/// written straight into the row buffer; the rest go through `Value::to_text`.
+fn put_text(v: &Value, data: &mut BytesMut) {
+    use std::fmt::Write;
+    let digits = |data: &mut BytesMut, n: &dyn std::fmt::Display| {
+        let at = data.len();
+        data.put_i32(0);
+        let _ = write!(data, "{n}");
+        let len = (data.len() - at - 4) as i32;
+        data[at..at + 4].copy_from_slice(&len.to_be_bytes());
+    };
+    match v {
+        Value::Text(s) | Value::Bpchar(s) => {
+            data.put_i32(s.len() as i32);
+            data.put_slice(s.as_bytes());
+        }
+        Value::Bool(b) => {
+            data.put_i32(1);
+            data.put_u8(if *b { b't' } else { b'f' });
+        }
+        Value::Int2(n) => digits(data, n),
+        Value::Int4(n) => digits(data, n),
+        Value::Int8(n) => digits(data, n),
+        other => {
+            let text = other.to_text().unwrap_or_default();
             data.put_i32(text.len() as i32);
             data.put_slice(text.as_bytes());
         }
     }
-    DataRow::new(data, row.len() as i16)
 }
 
 /// Decodes one Bind parameter of type `ty` in format `format`.
