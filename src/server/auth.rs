@@ -3,12 +3,13 @@
 //! Users come from the password file and from `CREATE ROLE … LOGIN PASSWORD` (the catalog's
 //! SCRAM verifiers, `catalog::roles`); the file wins where both name a user. The password
 //! file holds `user:password` lines (blank lines and `#` comments ignored). At
-//! load each password is salted and hashed once (4,096 PBKDF2 iterations, as PostgreSQL
-//! does), so only the salted form is kept in memory. The SCRAM exchange itself is pgwire's
+//! load each password becomes a SCRAM verifier (4,096 PBKDF2 iterations, as PostgreSQL
+//! does), so no password is kept in memory. The SCRAM exchange itself is pgwire's
 //! sans-I/O `ScramServerAuth`; an unknown user goes through the same exchange with a random
 //! secret, so the client cannot tell unknown users from wrong passwords: both get 28P01.
 
-use pgwire::api::auth::sasl::scram::{SCRAM_ITERATIONS, ScramSecret, gen_salted_password};
+use crate::catalog::roles::ScramVerifier;
+use pgwire::api::auth::sasl::scram::ScramSecret;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::path::Path;
@@ -22,9 +23,9 @@ pub enum AuthMethod {
     Scram(std::sync::Arc<Passwords>),
 }
 
-/// Salted passwords by user name.
+/// SCRAM verifiers by user name (the same form `CREATE ROLE` stores).
 pub struct Passwords {
-    users: HashMap<String, (Vec<u8>, Vec<u8>)>,
+    users: HashMap<String, ScramVerifier>,
 }
 
 /// Bytes that are unpredictable enough for salts and cancel keys (not for key material).
@@ -58,28 +59,23 @@ impl Passwords {
                     n + 1
                 ));
             };
-            users.insert(user.to_string(), Passwords::salt(password));
+            users.insert(user.to_string(), ScramVerifier::new(password));
         }
         Ok(Passwords { users })
     }
 
-    fn salt(password: &str) -> (Vec<u8>, Vec<u8>) {
-        let salt = random_bytes(16);
-        let salted = gen_salted_password(password, &salt, SCRAM_ITERATIONS);
-        (salt, salted)
-    }
-
-    /// The user's salted password, or a random one (and `false`) for an unknown user.
+    /// The user's verifier, or a random secret (and `false`) for an unknown user.
     pub fn secret(&self, user: &str) -> (ScramSecret, bool) {
-        let (salt, salted_password, known) = match self.users.get(user) {
-            Some((salt, salted)) => (salt.clone(), salted.clone(), true),
-            None => (random_bytes(16), random_bytes(32), false),
-        };
-        let secret = ScramSecret::SaltedPassword {
-            salt,
-            salted_password,
-        };
-        (secret, known)
+        match self.users.get(user) {
+            Some(v) => (verifier_secret(v), true),
+            None => {
+                let secret = ScramSecret::SaltedPassword {
+                    salt: random_bytes(16),
+                    salted_password: random_bytes(32),
+                };
+                (secret, false)
+            }
+        }
     }
 
     /// No users: logins can still come from `CREATE ROLE … LOGIN PASSWORD`.
@@ -95,5 +91,15 @@ impl Passwords {
 
     pub fn is_empty(&self) -> bool {
         self.users.is_empty()
+    }
+}
+
+/// pgwire's form of a stored verifier.
+pub fn verifier_secret(v: &ScramVerifier) -> ScramSecret {
+    ScramSecret::Verifier {
+        salt: v.salt.clone(),
+        iterations: v.iterations as usize,
+        stored_key: v.stored_key.clone(),
+        server_key: v.server_key.clone(),
     }
 }

@@ -149,15 +149,7 @@ async fn secret_of(
             login: true,
             password: Some(v),
             ..
-        }))) => (
-            ScramSecret::Verifier {
-                salt: v.salt,
-                iterations: v.iterations as usize,
-                stored_key: v.stored_key,
-                server_key: v.server_key,
-            },
-            true,
-        ),
+        }))) => (super::auth::verifier_secret(&v), true),
         _ => (file_secret, false),
     }
 }
