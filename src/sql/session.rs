@@ -1,7 +1,9 @@
 //! A session: one connection's transaction state and settings, and the statement loop.
 //!
 //! Transactions follow PostgreSQL. Outside a block each statement runs in its own
-//! transaction (autocommit) at `default_transaction_isolation`. BEGIN / START TRANSACTION
+//! transaction (autocommit) at `default_transaction_isolation`, except that the statements of
+//! one multi-statement string, or of one extended-protocol batch up to Sync, share an
+//! implicit transaction (`begin_implicit` / `end_implicit`). BEGIN / START TRANSACTION
 //! opens a block; an error inside it marks the block failed, after which every statement but
 //! ROLLBACK (or ROLLBACK TO SAVEPOINT, or COMMIT, which then rolls back) fails with 25P02.
 //! SET TRANSACTION changes the level of a block that has not run a query yet. The levels:
