@@ -142,6 +142,8 @@ fn slt_error_is_multi(e: &tokio_postgres::Error) -> bool {
         .is_some_and(|d| d.message().contains("cannot insert multiple commands"))
 }
 
+impl isodb::slt::background::SltConnection for WireDb {}
+
 impl DB for WireDb {
     type Error = SltError;
     type ColumnType = DefaultColumnType;

@@ -32,6 +32,7 @@
 //! other label helps without hiding coverage; others can be given through
 //! [`SltOptions::labels`].
 
+pub mod background;
 pub mod preprocess;
 pub mod runner;
 

@@ -25,6 +25,7 @@
 //! (`statement error 42P01: relation "t" does not exist`); an anchored regex must allow for the
 //! prefix (`^42P01: `). `statement error (42P01)` checks the SQLSTATE alone.
 
+use super::background::{Background, BlockedProbe, SltConnection};
 use crate::sql::SqlError;
 use crate::sql::types::{DataType, Value};
 use crate::{Database, Session};
@@ -90,15 +91,27 @@ pub struct SltDb {
     session: Session,
     mode: Mode,
     types: TypeCell,
+    db: Database,
 }
 
 impl SltDb {
-    pub fn new(session: Session, mode: Mode, types: TypeCell) -> Self {
+    pub fn new(db: &Database, mode: Mode, types: TypeCell) -> Self {
         SltDb {
-            session,
+            session: db.session(),
             mode,
             types,
+            db: db.clone(),
         }
+    }
+}
+
+impl SltConnection for SltDb {
+    fn blocked_probe(&self) -> Option<BlockedProbe> {
+        let handle = self.session.cancel_handle();
+        let db = self.db.clone();
+        Some(Arc::new(move || {
+            db.transactions().is_waiting(handle.current_txn())
+        }))
     }
 }
 
@@ -444,7 +457,7 @@ pub fn run_records(
     let types: TypeCell = Arc::default();
     let maker_db = db.clone();
     let maker_types = types.clone();
-    let connect = move || Ok(SltDb::new(maker_db.session(), mode, maker_types.clone()));
+    let connect = move || Ok(SltDb::new(&maker_db, mode, maker_types.clone()));
     run_records_on(connect, types, records, mode, labels, deadline)
 }
 
@@ -460,9 +473,9 @@ pub fn run_records_on<D>(
     deadline: Option<Instant>,
 ) -> Tally
 where
-    D: DB<Error = SltError, ColumnType = DefaultColumnType> + Send + 'static,
+    D: SltConnection,
 {
-    let mut runner = Runner::new(move || std::future::ready(connect()));
+    let mut runner = Runner::new(move || std::future::ready(connect().map(Background::new)));
     for label in labels {
         runner.add_label(label);
     }

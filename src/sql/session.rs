@@ -8,8 +8,8 @@
 //! ROLLBACK (or ROLLBACK TO SAVEPOINT, or COMMIT, which then rolls back) fails with 25P02.
 //! SET TRANSACTION changes the level of a block that has not run a query yet. The levels:
 //! READ COMMITTED is read committed; REPEATABLE READ and SNAPSHOT are snapshot isolation;
-//! SERIALIZABLE runs as snapshot isolation until SSI and 2PL land (issue 6), but is reported
-//! as `serializable`.
+//! SERIALIZABLE is serializable snapshot isolation (`txn::ssi`); `serializable_mode = '2pl'`
+//! is accepted but runs as SSI too until strict two-phase locking lands (issue 6).
 //!
 //! Statements bind and execute on the calling thread when its stack is ample for the
 //! statement's length, otherwise on a helper thread with
@@ -31,7 +31,7 @@ use parking_lot::Mutex;
 use sqlparser::ast;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A requested isolation level (what SHOW transaction_isolation reports).
@@ -78,7 +78,8 @@ impl Level {
     fn engine(self) -> IsolationLevel {
         match self {
             Level::ReadCommitted => IsolationLevel::ReadCommitted,
-            Level::RepeatableRead | Level::Serializable => IsolationLevel::Snapshot,
+            Level::RepeatableRead => IsolationLevel::Snapshot,
+            Level::Serializable => IsolationLevel::Serializable,
         }
     }
 }
@@ -88,6 +89,9 @@ impl Level {
 pub struct CancelHandle {
     flag: Arc<AtomicBool>,
     token: Arc<Mutex<Option<CancelToken>>>,
+    /// The id of the session's newest transaction (0 before the first), so that tests and
+    /// system views can ask the transaction layer whether the session is waiting.
+    txn: Arc<AtomicU64>,
 }
 
 impl CancelHandle {
@@ -97,6 +101,11 @@ impl CancelHandle {
         if let Some(t) = self.token.lock().as_ref() {
             t.cancel();
         }
+    }
+
+    /// The id of the session's current (or last) transaction; 0 before the first.
+    pub fn current_txn(&self) -> u64 {
+        self.txn.load(Ordering::SeqCst)
     }
 }
 
@@ -424,6 +433,7 @@ impl Session {
     pub(super) fn new_txn(&self, level: Level, read_only: bool) -> Open {
         let txn = self.db.manager.begin(level.engine(), read_only);
         *self.cancel.token.lock() = Some(txn.cancel_token());
+        self.cancel.txn.store(txn.id(), Ordering::SeqCst);
         Open {
             txn,
             level,

@@ -7,8 +7,11 @@ use crate::storage::StorageError;
 pub enum TxnError {
     /// A concurrent transaction's write conflicts with this one (first-updater-wins under
     /// snapshot isolation; later, SSI's dangerous structures).
-    #[error("could not serialize access due to concurrent update")]
-    SerializationFailure { detail: String },
+    #[error("{message}")]
+    SerializationFailure {
+        message: &'static str,
+        detail: String,
+    },
     /// This transaction was chosen to break a deadlock.
     #[error("deadlock detected")]
     Deadlock { detail: String },
@@ -64,7 +67,7 @@ impl TxnError {
     /// Text for the error's DETAIL field, where there is one.
     pub fn detail(&self) -> Option<&str> {
         match self {
-            TxnError::SerializationFailure { detail } | TxnError::Deadlock { detail } => {
+            TxnError::SerializationFailure { detail, .. } | TxnError::Deadlock { detail } => {
                 Some(detail)
             }
             _ => None,

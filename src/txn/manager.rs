@@ -22,6 +22,7 @@
 use super::error::{Result, TxnError};
 use super::lock_manager::{CancelToken, LockManager, LockOptions};
 use super::mvcc::{self, Ts};
+use super::ssi::SsiManager;
 use super::transaction::{IsolationLevel, Transaction};
 use crate::storage::{Db, Durability, Tree, WriteBatch};
 use parking_lot::{Condvar, Mutex};
@@ -75,6 +76,7 @@ pub struct TxnInfo {
 pub(crate) struct Shared {
     pub db: Db,
     pub locks: LockManager,
+    pub ssi: SsiManager,
     pub opts: TxnOptions,
     commit_lock: Mutex<()>,
     clock: Mutex<Clock>,
@@ -123,6 +125,7 @@ impl TxnManager {
         let shared = Arc::new(Shared {
             db,
             locks: LockManager::new(),
+            ssi: SsiManager::new(),
             opts,
             commit_lock: Mutex::new(()),
             clock: Mutex::new(Clock {
@@ -204,6 +207,17 @@ impl TxnManager {
         let mut v: Vec<TxnInfo> = self.shared.active.lock().values().cloned().collect();
         v.sort_by_key(|t| t.id);
         v
+    }
+
+    /// Whether transaction `id` is blocked right now: waiting for a lock (or, under SSI, for a
+    /// safe snapshot). Tests use it to know deterministically that a statement is blocked.
+    pub fn is_waiting(&self, id: u64) -> bool {
+        !self.shared.locks.waiting_for(id).is_empty()
+    }
+
+    /// The SSI manager (for the conflicts view and memory figures).
+    pub fn ssi(&self) -> &SsiManager {
+        &self.shared.ssi
     }
 
     /// The lock manager (for system views and tests that wait for a blocked transaction).

@@ -6,15 +6,19 @@
 //! - [`transaction`]: a transaction's reads, writes, savepoints, commit and rollback.
 //! - [`manager`]: timestamps, the commit pipeline, snapshots, vacuum.
 //! - [`lock_manager`]: row locks, FIFO waits, deadlock detection.
+//! - [`ssi`]: serializable snapshot isolation: SIREAD locks, rw-antidependencies, dangerous
+//!   structures.
 //! - [`error`]: errors with their SQLSTATEs.
 
 pub mod error;
 pub mod lock_manager;
 pub mod manager;
 pub mod mvcc;
+pub mod ssi;
 pub mod transaction;
 
 pub use error::{Result, TxnError};
 pub use lock_manager::{CancelToken, LockManager, LockOptions};
 pub use manager::{TxnInfo, TxnManager, TxnOptions};
-pub use transaction::{IsolationLevel, Transaction, TxnScan};
+pub(crate) use transaction::show_key;
+pub use transaction::{IsolationLevel, Observer, Transaction, TxnScan};

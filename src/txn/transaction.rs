@@ -33,6 +33,8 @@ pub enum IsolationLevel {
     ReadCommitted,
     /// One snapshot per transaction; first-updater-wins (REPEATABLE READ, SNAPSHOT).
     Snapshot,
+    /// Serializable snapshot isolation: snapshot isolation plus SSI's checks (see `ssi`).
+    Serializable,
 }
 
 impl IsolationLevel {
@@ -41,6 +43,7 @@ impl IsolationLevel {
         match self {
             IsolationLevel::ReadCommitted => "read committed",
             IsolationLevel::Snapshot => "repeatable read",
+            IsolationLevel::Serializable => "serializable",
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct Transaction {
     lock_timeout: Option<std::time::Duration>,
     durability: Durability,
     state: State,
+    /// Registered with the SSI manager, which must hear how the transaction ends.
+    ssi_registered: bool,
 }
 
 impl Transaction {
@@ -94,7 +99,13 @@ impl Transaction {
             cancel,
             durability: Durability::Sync,
             state: State::Active,
+            ssi_registered: false,
         }
+    }
+
+    /// The transaction layer's shared state, read by the system views.
+    pub fn observe(&self) -> Observer<'_> {
+        Observer(&self.shared)
     }
 
     /// Sets `lock_timeout` for this transaction's later lock waits (`None`: wait forever).
@@ -145,6 +156,10 @@ impl Transaction {
             None => {
                 let s = self.shared.take_snapshot();
                 self.snapshot = Some(s);
+                if self.level == IsolationLevel::Serializable {
+                    self.shared.ssi.register(self.id, s, self.read_only);
+                    self.ssi_registered = true;
+                }
                 if let Some(info) = self.shared.active.lock().get_mut(&self.id) {
                     info.snapshot = Some(s);
                 }
@@ -171,6 +186,9 @@ impl Transaction {
             return Ok(v.clone());
         }
         let snap = self.snapshot();
+        if self.tracked(table) {
+            self.shared.ssi.read_key(self.id, table, key)?;
+        }
         let tree = self.shared.tree(table)?;
         Ok(mvcc::read_at(&tree, key, snap)?.flatten())
     }
@@ -186,6 +204,9 @@ impl Transaction {
     ) -> Result<TxnScan> {
         self.check_active()?;
         let snap = self.snapshot();
+        if self.tracked(table) {
+            self.shared.ssi.read_range(self.id, table, lo, hi)?;
+        }
         let tree = self.shared.tree(table)?;
         let key_of = |b: Bound<&[u8]>| match b {
             Bound::Included(k) => Bound::Included((table.to_string(), k.to_vec())),
@@ -221,6 +242,18 @@ impl Transaction {
     /// own write). Under snapshot isolation, fails with 40001 if a transaction the snapshot does
     /// not see committed a version of the row.
     pub fn lock_row(&mut self, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.lock_key(table, key, false)
+    }
+
+    /// [`Transaction::lock_row`] for an insert's uniqueness check: under snapshot isolation a
+    /// live row committed after the snapshot is returned (the caller reports a unique
+    /// violation, 23505, as PostgreSQL does under REPEATABLE READ) instead of failing with
+    /// 40001. Serializable transactions still get 40001, as in PostgreSQL.
+    pub fn lock_row_for_insert(&mut self, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.lock_key(table, key, true)
+    }
+
+    fn lock_key(&mut self, table: &str, key: &[u8], insert: bool) -> Result<Option<Vec<u8>>> {
         self.check_active()?;
         if self.read_only {
             return Err(TxnError::ReadOnly("UPDATE"));
@@ -253,8 +286,13 @@ impl Transaction {
         let tree = self.shared.tree(table)?;
         let newest = mvcc::newest(&tree, key)?;
         match newest {
-            Some((ts, _)) if ts > snap && self.level == IsolationLevel::Snapshot => {
+            Some((ts, ref v))
+                if ts > snap
+                    && self.level != IsolationLevel::ReadCommitted
+                    && !(insert && v.is_some() && self.level == IsolationLevel::Snapshot) =>
+            {
                 Err(TxnError::SerializationFailure {
+                    message: "could not serialize access due to concurrent update",
                     detail: format!(
                         "first-updater-wins: transaction {} committed a new version of a row of \"{table}\" \
                          (key {}) after transaction {}'s snapshot {snap} was taken",
@@ -280,6 +318,9 @@ impl Transaction {
             return Err(TxnError::ReadOnly(what));
         }
         self.lock_row(table, key)?;
+        if self.tracked(table) {
+            self.shared.ssi.write_key(self.id, table, key)?;
+        }
         let wk = (table.to_string(), key.to_vec());
         let prev = self.writes.insert(wk.clone(), value);
         if !self.savepoints.is_empty() {
@@ -345,15 +386,35 @@ impl Transaction {
     /// transaction asked for asynchronous commit).
     pub fn commit(mut self) -> Result<()> {
         self.check_active()?;
+        if self.ssi_registered
+            && let Err(e) = self.shared.ssi.pre_commit(self.id, self.shared.next_id())
+        {
+            self.finish();
+            return Err(e);
+        }
         let res = if self.writes.is_empty() {
-            Ok(())
+            Ok(if self.ssi_registered {
+                self.shared.next_id()
+            } else {
+                0
+            })
         } else {
-            self.shared
-                .commit_writes(&self.writes, self.durability)
-                .map(|_| ())
+            self.shared.commit_writes(&self.writes, self.durability)
         };
+        if self.ssi_registered
+            && let Ok(ts) = res
+        {
+            self.shared.ssi.committed(self.id, ts);
+            self.ssi_registered = false;
+        }
         self.finish();
-        res
+        res.map(|_| ())
+    }
+
+    /// Whether SSI tracks this transaction's reads and writes of `table` (system catalogs,
+    /// named `__…`, are not tracked, as in PostgreSQL).
+    fn tracked(&self, table: &str) -> bool {
+        self.ssi_registered && !table.starts_with("__")
     }
 
     /// Rolls back: the writes are forgotten.
@@ -366,6 +427,10 @@ impl Transaction {
             return;
         }
         self.state = State::Done;
+        if self.ssi_registered {
+            self.ssi_registered = false;
+            self.shared.ssi.aborted(self.id);
+        }
         self.shared.locks.release_all(self.id);
         if let Some(s) = self.snapshot.take() {
             self.shared.release_snapshot(s);
@@ -400,6 +465,33 @@ fn range_of(
     writes.range((lo, hi))
 }
 
+/// What the system views read: live transactions, the lock table, SSI's edges.
+pub struct Observer<'a>(&'a Shared);
+
+impl Observer<'_> {
+    /// Live transactions, by id.
+    pub fn transactions(&self) -> Vec<super::TxnInfo> {
+        let mut v: Vec<super::TxnInfo> = self.0.active.lock().values().cloned().collect();
+        v.sort_by_key(|t| t.id);
+        v
+    }
+
+    /// The lock manager.
+    pub fn locks(&self) -> &super::LockManager {
+        &self.0.locks
+    }
+
+    /// SSI's rw-edges.
+    pub fn conflicts(&self) -> Vec<super::ssi::ConflictInfo> {
+        self.0.ssi.conflicts()
+    }
+
+    /// The lock-table space of a storage tree (to name the targets of locks).
+    pub fn space_of(&self, tree: &str) -> u32 {
+        table_space(tree)
+    }
+}
+
 /// Lock-table space of a table: a hash of its name.
 fn table_space(table: &str) -> u32 {
     table.bytes().fold(0x811c_9dc5u32, |h, b| {
@@ -407,7 +499,7 @@ fn table_space(table: &str) -> u32 {
     })
 }
 
-fn show_key(key: &[u8]) -> String {
+pub(crate) fn show_key(key: &[u8]) -> String {
     match std::str::from_utf8(key) {
         Ok(s) if s.chars().all(|c| !c.is_control()) => format!("'{s}'"),
         _ => key.iter().map(|b| format!("{b:02x}")).collect::<String>(),

@@ -5,6 +5,7 @@
 
 use super::naming::{ident, object_name};
 use super::scope::{Scope, ScopeColumn};
+use super::system_views;
 use super::{Binder, UsingColumn};
 use crate::catalog::{self, Relation};
 use crate::sql::SqlError;
@@ -265,7 +266,30 @@ impl Binder<'_> {
                         let (p, c) = r?;
                         Ok((p, rename(c, &renames)?))
                     }
-                    None => Err(catalog::undefined_table(&rel_name)),
+                    None => match system_views::read(self.txn, &rel_name)? {
+                        Some((cols, rows)) => {
+                            let width = cols.len();
+                            let columns = cols
+                                .into_iter()
+                                .map(|(name, ty)| ScopeColumn {
+                                    table: Some(alias_name.clone()),
+                                    name: name.to_string(),
+                                    ty,
+                                    hidden: false,
+                                    base: None,
+                                })
+                                .collect();
+                            let rows = rows
+                                .into_iter()
+                                .map(|r| r.into_iter().map(Expr::Const).collect())
+                                .collect();
+                            Ok((
+                                Plan::Values { rows, width },
+                                rename_live(columns, &renames)?,
+                            ))
+                        }
+                        None => Err(catalog::undefined_table(&rel_name)),
+                    },
                 }
             }
             ast::TableFactor::Derived {

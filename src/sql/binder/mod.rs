@@ -14,6 +14,7 @@ pub mod function;
 pub mod naming;
 pub mod predicate;
 pub mod scope;
+pub mod system_views;
 pub mod typing;
 
 use crate::sql::SqlError;

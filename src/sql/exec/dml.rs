@@ -615,14 +615,17 @@ fn find_conflict(
 ) -> Result<Option<Conflict>, SqlError> {
     if !table.primary_key.is_empty()
         && !skip_pk
-        && ctx.txn.lock_row(&table.storage(), key)?.is_some()
+        && ctx
+            .txn
+            .lock_row_for_insert(&table.storage(), key)?
+            .is_some()
     {
         return Ok(Some((None, key.to_vec())));
     }
     for (i, ix) in table.indexes.iter().enumerate() {
         let (entry, slot) = index_entry(ix, row, key);
         if slot
-            && let Some(other) = ctx.txn.lock_row(&ix.storage(), &entry)?
+            && let Some(other) = ctx.txn.lock_row_for_insert(&ix.storage(), &entry)?
             && Some(other.as_slice()) != own_key
         {
             return Ok(Some((Some(i), other)));
