@@ -296,28 +296,29 @@ def execute(conn, sql):
     return rows, count, err
 
 
+def error_problem(val, err, what):
+    """The problem with an outcome against an expected error `val`, or None."""
+    if err is None:
+        return "expected an error, %s succeeded" % what
+    if not err_matches(val, *err):
+        return "error mismatch:\n  expected: %s\n  actual:   %s" % (
+            val[1].pattern if val[0] == "regex" else val[1], err[1])
+    return None
+
+
 def check(r, rows, count, err, sortmode_default):
     """The problem with an outcome against record r's expectation, or None."""
     kind, val = r.expect
     if r.kind == "statement":
         if kind == "error":
-            if err is None:
-                return "expected an error, statement succeeded"
-            if not err_matches(val, *err):
-                return "error mismatch:\n  expected: %s\n  actual:   %s" % (
-                    val[1].pattern if val[0] == "regex" else val[1], err[1])
+            return error_problem(val, err, "statement")
         elif err is not None:
             return "statement failed: %s" % err[1]
         elif kind == "count" and count != val:
             return "expected count %d, got %d" % (val, count)
         return None
     if kind == "error":
-        if err is None:
-            return "expected an error, query succeeded"
-        if not err_matches(val, *err):
-            return "error mismatch:\n  expected: %s\n  actual:   %s" % (
-                val[1].pattern if val[0] == "regex" else val[1], err[1])
-        return None
+        return error_problem(val, err, "query")
     if err is not None:
         return "query failed: %s" % err[1]
     if rows is None:

@@ -6,11 +6,14 @@
 //!
 //! - `-- blocks`: the rest of the SQL starts on the session's own thread, and the record
 //!   passes once the transaction layer reports the session's transaction as waiting (a lock
-//!   wait, or a wait for a safe snapshot). It fails if the statement finishes instead, or if
-//!   neither happens within [`WAIT_LIMIT`]. The record's type is `statement ok`.
-//! - `-- await`: a record with only the marker; it waits (bounded) for the session's
-//!   background statement and checks that statement's outcome against the record's own
-//!   expectation (`statement ok`, `statement error 40001`, `query … ----`, …).
+//!   wait). It fails if the statement finishes instead, or if neither happens within
+//!   [`WAIT_LIMIT`]. The record's type is `statement ok`.
+//! - `-- await`: a record with only the marker; it waits for the session's background
+//!   statement and checks that statement's outcome against the record's own expectation
+//!   (`statement ok`, `statement error 40001`, `query … ----`, …).
+//!
+//! Any statement still waiting for a lock after [`WAIT_LIMIT`] fails its record, so a file
+//! that forgot a marker (or an engine that blocks where it should not) cannot hang.
 //!
 //! "Is waiting" comes from the lock manager's wait table, never from a sleep. Any other record
 //! on a session with an outcome not yet awaited fails. `sqllogic/check_pg.py` implements the
@@ -23,9 +26,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// How long a `-- blocks` record waits to see the statement block, an `-- await` record for
-/// the outcome, and an ordinary statement for its result.
-pub const WAIT_LIMIT: Duration = Duration::from_secs(20);
+/// How long a `-- blocks` record waits to see its statement block, and how long any statement
+/// may wait for a lock before its record fails.
+pub const WAIT_LIMIT: Duration = Duration::from_secs(10);
 
 type Outcome = Result<DBOutput<DefaultColumnType>, SltError>;
 
@@ -100,15 +103,36 @@ impl Background {
             .ok_or_else(|| failure("the session's thread has ended".into()))
     }
 
-    fn receive(&self, what: &str) -> Outcome {
-        match self.results.recv_timeout(WAIT_LIMIT) {
-            Ok(out) => out,
-            Err(RecvTimeoutError::Timeout) => Err(failure(format!(
-                "{what} did not finish within {WAIT_LIMIT:?} (a statement that waits for \
-                 another session needs the `-- blocks` marker)"
-            ))),
-            Err(RecvTimeoutError::Disconnected) => {
-                Err(failure("the session's thread has ended".into()))
+    /// Waits for the running statement's outcome. Work takes as long as it takes (the file's
+    /// deadline bounds it); a lock wait that lasts [`WAIT_LIMIT`] fails the record, since
+    /// nothing in the file will end it (a statement that waits for another session needs the
+    /// `-- blocks` marker). The statement then stays pending, so later records on the session
+    /// fail too rather than race it.
+    fn receive(&mut self, what: &str) -> Outcome {
+        let mut waiting_since: Option<Instant> = None;
+        loop {
+            match self.results.recv_timeout(Duration::from_millis(50)) {
+                Ok(out) => return out,
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(failure("the session's thread has ended".into()));
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            let waiting = self.probe.as_ref().is_some_and(|p| p());
+            let since = match (waiting, waiting_since) {
+                (false, _) => {
+                    waiting_since = None;
+                    continue;
+                }
+                (true, Some(t)) => t,
+                (true, None) => *waiting_since.insert(Instant::now()),
+            };
+            if since.elapsed() >= WAIT_LIMIT {
+                self.pending = true;
+                return Err(failure(format!(
+                    "{what} has waited for a lock for {WAIT_LIMIT:?} (a statement that waits \
+                     for another session needs the `-- blocks` marker)"
+                )));
             }
         }
     }

@@ -204,20 +204,13 @@ impl TxnManager {
 
     /// Live transactions, for system views.
     pub fn transactions(&self) -> Vec<TxnInfo> {
-        let mut v: Vec<TxnInfo> = self.shared.active.lock().values().cloned().collect();
-        v.sort_by_key(|t| t.id);
-        v
+        self.shared.live_transactions()
     }
 
-    /// Whether transaction `id` is blocked right now: waiting for a lock (or, under SSI, for a
-    /// safe snapshot). Tests use it to know deterministically that a statement is blocked.
+    /// Whether transaction `id` is blocked right now, waiting for a lock. Tests use it to know
+    /// deterministically that a statement is blocked.
     pub fn is_waiting(&self, id: u64) -> bool {
         !self.shared.locks.waiting_for(id).is_empty()
-    }
-
-    /// The SSI manager (for the conflicts view and memory figures).
-    pub fn ssi(&self) -> &SsiManager {
-        &self.shared.ssi
     }
 
     /// The lock manager (for system views and tests that wait for a blocked transaction).
@@ -267,6 +260,13 @@ impl TxnManager {
 }
 
 impl Shared {
+    /// Live transactions, by id.
+    pub fn live_transactions(&self) -> Vec<TxnInfo> {
+        let mut v: Vec<TxnInfo> = self.active.lock().values().cloned().collect();
+        v.sort_by_key(|t| t.id);
+        v
+    }
+
     pub fn next_id(&self) -> Ts {
         let mut c = self.clock.lock();
         let id = c.next;

@@ -28,6 +28,7 @@
 
 use super::error::{Result, TxnError};
 use super::mvcc::Ts;
+use super::transaction::{range_is_empty, show_key};
 use parking_lot::Mutex;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
@@ -68,6 +69,7 @@ struct Sxact {
 }
 
 type Range = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+type PointLocks = HashMap<(String, Vec<u8>), Vec<TxnId>>;
 
 impl Sxact {
     fn committed(&self) -> bool {
@@ -79,7 +81,7 @@ impl Sxact {
 struct State {
     sxacts: HashMap<TxnId, Sxact>,
     /// SIREAD key locks: (tree, key) → holders.
-    points: HashMap<(String, Vec<u8>), Vec<TxnId>>,
+    points: PointLocks,
     /// SIREAD range locks per tree: (holder, range).
     ranges: HashMap<String, Vec<(TxnId, Range)>>,
     /// Write records per tree: key → writers.
@@ -117,14 +119,10 @@ fn in_range(key: &[u8], (lo, hi): &Range) -> bool {
     above && below
 }
 
-fn show_bytes(key: &[u8]) -> String {
-    super::transaction::show_key(key)
-}
-
 fn show_range((lo, hi): &Range) -> String {
     let end = |b: &Bound<Vec<u8>>, open: &str, closed: &str| match b {
-        Bound::Included(k) => format!("{closed}{}", show_bytes(k)),
-        Bound::Excluded(k) => format!("{open}{}", show_bytes(k)),
+        Bound::Included(k) => format!("{closed}{}", show_key(k)),
+        Bound::Excluded(k) => format!("{open}{}", show_key(k)),
         Bound::Unbounded => String::new(),
     };
     match (lo, hi) {
@@ -184,7 +182,7 @@ impl SsiManager {
             .unwrap_or_default();
         let why = Why {
             tree: tree.to_string(),
-            what: format!("key {}", show_bytes(key)),
+            what: format!("key {}", show_key(key)),
         };
         for w in writers {
             Self::reader_meets_writer(&mut st, id, w, &why)?;
@@ -206,7 +204,7 @@ impl SsiManager {
         Self::check_doomed(&st, id)?;
         let mut found: Vec<(TxnId, Vec<u8>)> = Vec::new();
         if let Some(w) = st.writes.get(tree)
-            && !matches!((&range.0, &range.1), (Bound::Included(l) | Bound::Excluded(l), Bound::Included(h) | Bound::Excluded(h)) if l > h)
+            && !range_is_empty(&range.0, &range.1)
         {
             for (k, writers) in w.range::<Vec<u8>, _>((range.0.as_ref(), range.1.as_ref())) {
                 for &t in writers {
@@ -221,7 +219,7 @@ impl SsiManager {
                 tree: tree.to_string(),
                 what: format!(
                     "key {} (in a scan of {})",
-                    show_bytes(&key),
+                    show_key(&key),
                     show_range(&range)
                 ),
             };
@@ -252,7 +250,7 @@ impl SsiManager {
         }
         let why = Why {
             tree: tree.to_string(),
-            what: format!("key {}", show_bytes(key)),
+            what: format!("key {}", show_key(key)),
         };
         for r in readers {
             if r == id {
@@ -491,15 +489,7 @@ impl SsiManager {
             return;
         };
         for (tree, keys) in sx.points {
-            for key in keys {
-                let k = (tree.clone(), key);
-                if let Some(h) = st.points.get_mut(&k) {
-                    h.retain(|&t| t != id);
-                    if h.is_empty() {
-                        st.points.remove(&k);
-                    }
-                }
-            }
+            Self::drop_points(&mut st.points, id, &tree, keys);
         }
         for tree in sx.ranges.keys() {
             if let Some(rs) = st.ranges.get_mut(tree) {
@@ -526,6 +516,19 @@ impl SsiManager {
             if let Some(other) = st.sxacts.get_mut(t) {
                 other.ins.retain(|(x, _)| *x != id);
                 other.outs.retain(|(x, _)| *x != id);
+            }
+        }
+    }
+
+    /// Takes `id` off the holders of its SIREAD locks on `keys` of `tree`.
+    fn drop_points(points: &mut PointLocks, id: TxnId, tree: &str, keys: Vec<Vec<u8>>) {
+        for key in keys {
+            let k = (tree.to_string(), key);
+            if let Some(h) = points.get_mut(&k) {
+                h.retain(|&t| t != id);
+                if h.is_empty() {
+                    points.remove(&k);
+                }
             }
         }
     }
@@ -580,15 +583,7 @@ impl SsiManager {
             }
             // The whole-tree lock covers the keys too.
             if let Some(keys) = me.points.remove(tree) {
-                for key in keys {
-                    let k = (tree.to_string(), key);
-                    if let Some(h) = st.points.get_mut(&k) {
-                        h.retain(|&t| t != id);
-                        if h.is_empty() {
-                            st.points.remove(&k);
-                        }
-                    }
-                }
+                Self::drop_points(&mut st.points, id, tree, keys);
             }
         }
         mine.push(range.clone());
@@ -616,12 +611,5 @@ impl SsiManager {
         }
         out.sort_by_key(|c| (c.reader, c.writer));
         out
-    }
-
-    /// How many serializable transactions (live and retained) and SIREAD locks are held.
-    pub fn footprint(&self) -> (usize, usize) {
-        let st = self.state.lock();
-        let locks = st.points.len() + st.ranges.values().map(Vec::len).sum::<usize>();
-        (st.sxacts.len(), locks)
     }
 }

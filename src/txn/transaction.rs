@@ -446,7 +446,8 @@ impl Drop for Transaction {
     }
 }
 
-fn range_is_empty(lo: &Bound<WriteKey>, hi: &Bound<WriteKey>) -> bool {
+/// Whether no key lies between the bounds (`BTreeMap::range` panics on such bounds).
+pub(crate) fn range_is_empty<T: Ord>(lo: &Bound<T>, hi: &Bound<T>) -> bool {
     match (lo, hi) {
         (Bound::Included(l) | Bound::Excluded(l), Bound::Included(h) | Bound::Excluded(h)) => {
             l > h
@@ -471,9 +472,7 @@ pub struct Observer<'a>(&'a Shared);
 impl Observer<'_> {
     /// Live transactions, by id.
     pub fn transactions(&self) -> Vec<super::TxnInfo> {
-        let mut v: Vec<super::TxnInfo> = self.0.active.lock().values().cloned().collect();
-        v.sort_by_key(|t| t.id);
-        v
+        self.0.live_transactions()
     }
 
     /// The lock manager.

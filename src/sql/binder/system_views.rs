@@ -9,7 +9,7 @@ use crate::catalog::{self, Relation};
 use crate::sql::SqlError;
 use crate::sql::types::{DataType, Value};
 use crate::txn::Transaction;
-use crate::txn::lock_manager::LockMode;
+use crate::txn::lock_manager::{LockMode, Resource};
 use std::collections::HashMap;
 
 /// The names of the system views.
@@ -75,27 +75,25 @@ pub fn read(
                 LockMode::Shared => "shared",
                 LockMode::Exclusive => "exclusive",
             };
-            let mut rows = Vec::new();
-            for (res, holder, m) in obs.locks().held() {
-                rows.push(vec![
-                    int(holder),
+            let row = |txn: u64, m: LockMode, res: &Resource, granted: bool, waits: Value| {
+                vec![
+                    int(txn),
                     text(mode(m)),
                     text("row"),
                     text(&target(res.space, &res.key)),
-                    Value::Bool(true),
-                    Value::Null,
-                ]);
-            }
+                    Value::Bool(granted),
+                    waits,
+                ]
+            };
+            let mut rows: Vec<Vec<Value>> = obs
+                .locks()
+                .held()
+                .into_iter()
+                .map(|(res, holder, m)| row(holder, m, &res, true, Value::Null))
+                .collect();
             for (res, waiter, m, blockers) in obs.locks().waits() {
                 let list: Vec<String> = blockers.iter().map(u64::to_string).collect();
-                rows.push(vec![
-                    int(waiter),
-                    text(mode(m)),
-                    text("row"),
-                    text(&target(res.space, &res.key)),
-                    Value::Bool(false),
-                    text(&list.join(",")),
-                ]);
+                rows.push(row(waiter, m, &res, false, text(&list.join(","))));
             }
             Ok(Some((
                 vec![
