@@ -23,17 +23,23 @@ impl Database {
     /// Opens (creating if needed) the database stored in `dir`.
     pub fn open(dir: impl AsRef<Path>) -> Result<Database, SqlError> {
         let db = Db::open(dir.as_ref(), Options::default()).map_err(storage_error)?;
-        Database::with_db(db)
+        Database::with_db(db, TxnOptions::default())
     }
 
     /// A database that lives in memory only.
     pub fn open_memory() -> Result<Database, SqlError> {
-        let db = Db::open_memory(Options::default()).map_err(storage_error)?;
-        Database::with_db(db)
+        Database::open_memory_with(TxnOptions::default())
     }
 
-    fn with_db(db: Db) -> Result<Database, SqlError> {
-        let manager = TxnManager::new(db, TxnOptions::default())?;
+    /// An in-memory database with the given transaction-layer options (tests use it to make
+    /// SSI summarise early, for example).
+    pub fn open_memory_with(opts: TxnOptions) -> Result<Database, SqlError> {
+        let db = Db::open_memory(Options::default()).map_err(storage_error)?;
+        Database::with_db(db, opts)
+    }
+
+    fn with_db(db: Db, opts: TxnOptions) -> Result<Database, SqlError> {
+        let manager = TxnManager::new(db, opts)?;
         let names = manager.table_names();
         if !names.iter().any(|n| n == catalog::CATALOG_TABLE) {
             manager.create_table(catalog::CATALOG_TABLE)?;
@@ -48,6 +54,11 @@ impl Database {
         Ok(Database {
             manager: Arc::new(manager),
         })
+    }
+
+    /// What serializable snapshot isolation holds right now (memory figures, tests).
+    pub fn ssi_stats(&self) -> crate::txn::ssi::SsiStats {
+        self.manager.ssi_stats()
     }
 
     /// A new session (one client connection's worth of state).

@@ -116,7 +116,6 @@ struct Notes {
 fn main() {
     let args = Arguments::from_args();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("sqllogic");
-    let pending_2pl = root.join("isolation").join("serializable-2pl");
     let corpus_root = root.join("sqlite");
     let write_mode = std::env::var("ISODB_SLT_BASELINE").is_ok_and(|v| v == "write");
     let baseline_path = root.join(BASELINE);
@@ -127,9 +126,6 @@ fn main() {
     let own: Vec<PathBuf> = collect_files(std::slice::from_ref(&root))
         .into_iter()
         .filter(|p| !p.starts_with(&corpus_root) && p.extension().is_some_and(|e| e == "slt"))
-        // Strict two-phase locking is not built yet (issue 6): its suite is written but not
-        // run, so it cannot pass by accident against the SSI engine that SERIALIZABLE uses.
-        .filter(|p| !p.starts_with(&pending_2pl))
         .collect();
     for disk in [false, true] {
         for path in &own {

@@ -299,7 +299,12 @@ fn two_cycle_detected_immediately() {
         .expect("deadlock not detected within 1 s");
     assert!(at.duration_since(start) < Duration::from_secs(1));
     let err = out.expect_err("expected deadlock");
-    let LockError::Deadlock { cycle, cycle_text } = &err else {
+    let LockError::Deadlock {
+        cycle,
+        cycle_text,
+        steps,
+    } = &err
+    else {
         panic!("expected deadlock, got {err:?}");
     };
     assert_eq!(cycle, &vec![b, a], "victim (closing waiter) first");
@@ -312,6 +317,14 @@ fn two_cycle_detected_immediately() {
         "{cycle_text}"
     );
     assert!(err.to_string().starts_with("deadlock detected: "));
+    assert_eq!(
+        steps
+            .iter()
+            .map(|s| (s.txn, s.waits_for, s.mode))
+            .collect::<Vec<_>>(),
+        vec![(b, a, S), (a, b, X)],
+        "each step names the waiter, whom it waits for, and the mode requested"
+    );
     assert!(m.waiting_for(b).is_empty(), "victim left the queue");
     expect_pending(&ra);
     m.release_all(b);
@@ -338,7 +351,9 @@ fn three_cycle_detected() {
     let (out, at) = rc.recv_timeout(SOON).expect("no result for C");
     assert!(at.duration_since(start) < Duration::from_millis(900));
     match out {
-        Err(LockError::Deadlock { cycle, cycle_text }) => {
+        Err(LockError::Deadlock {
+            cycle, cycle_text, ..
+        }) => {
             assert_eq!(cycle, vec![c, a, b]);
             assert_eq!(cycle_text.matches("waits for").count(), 3, "{cycle_text}");
         }

@@ -12,11 +12,19 @@
 //! - A syntax error is 42601 with PostgreSQL's message form (`syntax error at or near "x"`,
 //!   or `syntax error at end of input`), `sqlparser`'s explanation as the DETAIL, and the
 //!   1-based character position of the offending token, which clients use to point at it.
+//! - `sqlparser` does not know PostgreSQL's `[NOT] DEFERRABLE` transaction mode. When a
+//!   `BEGIN` or `START TRANSACTION` carries it, the word (and its comma) is taken out of the
+//!   token stream before parsing and `DEFERRABLE` is recorded as the statement's
+//!   `TransactionModifier::Deferred`, a modifier PostgreSQL's dialect never produces itself.
+//!   Statements are then parsed one `;`-separated group at a time, so each flag lands on its
+//!   own statement; the tokens keep their positions, so error positions stay right.
 
 use super::error::SqlError;
-use sqlparser::ast::Statement;
+use sqlparser::ast::{Statement, TransactionModifier};
 use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 /// Deepest nesting accepted.
 pub const RECURSION_LIMIT: usize = 2000;
@@ -37,11 +45,92 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>, SqlError> {
         ));
     }
     let dialect = PostgreSqlDialect {};
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| convert(e.into(), sql))?;
+    if !tokens
+        .iter()
+        .any(|t| is_word(&t.token, Keyword::DEFERRABLE))
+    {
+        return parse_tokens(tokens, sql);
+    }
+    let mut out = Vec::new();
+    for group in tokens.split(|t| t.token == Token::SemiColon) {
+        let mut group = group.to_vec();
+        let deferrable = strip_deferrable(&mut group)?;
+        let mut stmts = parse_tokens(group, sql)?;
+        if deferrable && let Some(Statement::StartTransaction { modifier, .. }) = stmts.first_mut()
+        {
+            *modifier = Some(TransactionModifier::Deferred);
+        }
+        out.append(&mut stmts);
+    }
+    Ok(out)
+}
+
+fn parse_tokens(tokens: Vec<TokenWithSpan>, sql: &str) -> Result<Vec<Statement>, SqlError> {
+    let dialect = PostgreSqlDialect {};
     Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
-        .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statements())
+        .with_tokens_with_locations(tokens)
+        .parse_statements()
         .map_err(|e| convert(e, sql))
+}
+
+fn is_word(t: &Token, k: Keyword) -> bool {
+    matches!(t, Token::Word(w) if w.keyword == k && w.quote_style.is_none())
+}
+
+/// Takes `[NOT] DEFERRABLE` (and a comma joining it to the other modes) out of one statement's
+/// tokens if the statement is `BEGIN`, `START TRANSACTION` or `SET TRANSACTION`; returns
+/// whether it said `DEFERRABLE`. Other statements (a constraint's `DEFERRABLE`) are left alone.
+fn strip_deferrable(tokens: &mut Vec<TokenWithSpan>) -> Result<bool, SqlError> {
+    let code: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_)))
+        .collect();
+    let word = |n: usize, k: Keyword| code.get(n).is_some_and(|&i| is_word(&tokens[i].token, k));
+    let start =
+        word(0, Keyword::BEGIN) || (word(0, Keyword::START) && word(1, Keyword::TRANSACTION));
+    let set = word(0, Keyword::SET) && (word(1, Keyword::TRANSACTION) || word(1, Keyword::SESSION));
+    if !start && !set {
+        return Ok(false);
+    }
+    let mut deferrable = false;
+    let mut remove = Vec::new();
+    for (n, &i) in code.iter().enumerate() {
+        if !is_word(&tokens[i].token, Keyword::DEFERRABLE) {
+            continue;
+        }
+        let negated = n > 0 && word(n - 1, Keyword::NOT);
+        let first = if negated { n - 1 } else { n };
+        deferrable = !negated;
+        remove.extend(first..=n);
+        // The comma before it, or else the one after it.
+        if first > 0
+            && code
+                .get(first - 1)
+                .is_some_and(|&j| tokens[j].token == Token::Comma)
+        {
+            remove.push(first - 1);
+        } else if code
+            .get(n + 1)
+            .is_some_and(|&j| tokens[j].token == Token::Comma)
+        {
+            remove.push(n + 1);
+        }
+    }
+    if set && deferrable {
+        return Err(SqlError::feature_not_supported(
+            "SET TRANSACTION … DEFERRABLE is not supported; use BEGIN … READ ONLY, DEFERRABLE",
+        ));
+    }
+    let drop: std::collections::HashSet<usize> = remove.into_iter().map(|n| code[n]).collect();
+    let mut i = 0;
+    tokens.retain(|_| {
+        i += 1;
+        !drop.contains(&(i - 1))
+    });
+    Ok(deferrable)
 }
 
 /// Parses one expression (stored DEFAULT and CHECK texts).

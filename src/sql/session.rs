@@ -8,8 +8,8 @@
 //! ROLLBACK (or ROLLBACK TO SAVEPOINT, or COMMIT, which then rolls back) fails with 25P02.
 //! SET TRANSACTION changes the level of a block that has not run a query yet. The levels:
 //! READ COMMITTED is read committed; REPEATABLE READ and SNAPSHOT are snapshot isolation;
-//! SERIALIZABLE is serializable snapshot isolation (`txn::ssi`); `serializable_mode = '2pl'`
-//! is accepted but runs as SSI too until strict two-phase locking lands (issue 6).
+//! SERIALIZABLE is serializable snapshot isolation (`txn::ssi`), or strict two-phase locking
+//! when `serializable_mode = '2pl'` (read when the transaction begins).
 //!
 //! Statements bind and execute on the calling thread when its stack is ample for the
 //! statement's length, otherwise on a helper thread with
@@ -75,10 +75,12 @@ impl Level {
         }
     }
 
-    fn engine(self) -> IsolationLevel {
+    /// The engine's level; `two_pl`: `serializable_mode = '2pl'`.
+    fn engine(self, two_pl: bool) -> IsolationLevel {
         match self {
             Level::ReadCommitted => IsolationLevel::ReadCommitted,
             Level::RepeatableRead => IsolationLevel::Snapshot,
+            Level::Serializable if two_pl => IsolationLevel::TwoPhaseLocking,
             Level::Serializable => IsolationLevel::Serializable,
         }
     }
@@ -338,13 +340,54 @@ impl Session {
         param_types: &[DataType],
         params: &[Value],
     ) -> Result<QueryResult, SqlError> {
+        self.run_statement(stmt, param_types, params)
+            .map_err(|e| self.name_relations(e))
+    }
+
+    /// A serialization failure's or deadlock's DETAIL, which the transaction layer writes with
+    /// storage names ("r12"), with the tables' and indexes' names instead.
+    fn name_relations(&self, mut e: SqlError) -> SqlError {
+        let Some(detail) = e
+            .detail
+            .as_ref()
+            .filter(|_| matches!(e.code, "40001" | "40P01"))
+        else {
+            return e;
+        };
+        // A fresh transaction: the failed one may be doomed or gone.
+        let mut txn = self.db.manager.begin(IsolationLevel::Snapshot, true);
+        if let Ok(names) = super::binder::system_views::tree_names(&mut txn) {
+            let mut out = detail.clone();
+            for (tree, name) in &names {
+                out = out.replace(&format!("\"{tree}\""), &format!("\"{name}\""));
+            }
+            e.detail = Some(out);
+        }
+        txn.rollback();
+        e
+    }
+
+    fn run_statement(
+        &mut self,
+        stmt: &ast::Statement,
+        param_types: &[DataType],
+        params: &[Value],
+    ) -> Result<QueryResult, SqlError> {
         self.cancel.flag.store(false, Ordering::SeqCst);
         if let Some(t) = self.cancel.token.lock().as_ref() {
             t.reset();
         }
         match stmt {
-            ast::Statement::StartTransaction { modes, begin, .. } => {
-                return self.begin(modes, if *begin { "BEGIN" } else { "START TRANSACTION" });
+            ast::Statement::StartTransaction {
+                modes,
+                begin,
+                modifier,
+                ..
+            } => {
+                // The parser marks PostgreSQL's DEFERRABLE as this modifier.
+                let deferrable = matches!(modifier, Some(ast::TransactionModifier::Deferred));
+                let tag = if *begin { "BEGIN" } else { "START TRANSACTION" };
+                return self.begin(modes, deferrable, tag);
             }
             ast::Statement::Commit { .. } => return self.commit(),
             ast::Statement::Rollback {
@@ -431,7 +474,8 @@ impl Session {
     }
 
     pub(super) fn new_txn(&self, level: Level, read_only: bool) -> Open {
-        let txn = self.db.manager.begin(level.engine(), read_only);
+        let two_pl = self.setting("serializable_mode") == Some("2pl");
+        let txn = self.db.manager.begin(level.engine(two_pl), read_only);
         *self.cancel.token.lock() = Some(txn.cancel_token());
         self.cancel.txn.store(txn.id(), Ordering::SeqCst);
         Open {
@@ -460,6 +504,7 @@ impl Session {
     fn begin(
         &mut self,
         modes: &[ast::TransactionMode],
+        deferrable: bool,
         tag: &'static str,
     ) -> Result<QueryResult, SqlError> {
         self.implicit_pending = false;
@@ -471,7 +516,9 @@ impl Session {
                 if let Some(o) = self.open.take() {
                     o.txn.rollback();
                 }
-                self.open = Some(self.new_txn(level, read_only));
+                let mut open = self.new_txn(level, read_only);
+                open.txn.set_deferrable(deferrable);
+                self.open = Some(open);
             }
             if self.settings_at_begin.is_none() {
                 self.settings_at_begin = Some(self.settings.clone());
@@ -490,7 +537,9 @@ impl Session {
             return Ok(r);
         }
         let (level, read_only) = self.modes(modes);
-        self.open = Some(self.new_txn(level, read_only));
+        let mut open = self.new_txn(level, read_only);
+        open.txn.set_deferrable(deferrable);
+        self.open = Some(open);
         self.block = Block::Open;
         self.settings_at_begin = Some(self.settings.clone());
         Ok(QueryResult::command(tag))

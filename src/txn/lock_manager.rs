@@ -1,5 +1,5 @@
-//! Lock manager: row write locks for RC/SI writers today, the base of strict
-//! two-phase locking (shared locks, range locks) later.
+//! Lock manager: row locks (shared and exclusive) for every level's writers and for strict
+//! two-phase locking's readers, and key-range locks against phantoms (`ranges`).
 //!
 //! # Design
 //!
@@ -53,10 +53,14 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
+
+mod ranges;
+pub use ranges::{KeyRange, MAX_RANGES_PER_SPACE};
+use ranges::{RangeRequest, RangeTable};
 
 /// Transaction identifier.
 pub type TxnId = u64;
@@ -92,12 +96,48 @@ fn conflicts(a: LockMode, b: LockMode) -> bool {
     !(a == LockMode::Shared && b == LockMode::Shared)
 }
 
+/// What a lock request is for: a row, or a range of keys (see `ranges`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockTarget {
+    Row(Resource),
+    Range(KeyRange),
+}
+
+impl LockTarget {
+    /// The lock space of the target.
+    pub fn space(&self) -> u32 {
+        match self {
+            LockTarget::Row(r) => r.space,
+            LockTarget::Range(r) => r.space,
+        }
+    }
+}
+
+impl fmt::Display for LockTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LockTarget::Row(r) => write!(f, "row {r}"),
+            LockTarget::Range(r) => write!(f, "range {r}"),
+        }
+    }
+}
+
+/// One edge of a deadlock cycle: `txn` waits for `waits_for`, requesting `mode` on `target`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitStep {
+    pub txn: TxnId,
+    pub waits_for: TxnId,
+    pub target: LockTarget,
+    pub mode: LockMode,
+}
+
 /// Why an acquire failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LockError {
     #[error("deadlock detected: {cycle_text}")]
     Deadlock {
         cycle: Vec<TxnId>,
+        steps: Vec<WaitStep>,
         cycle_text: String,
     },
     #[error("canceling statement due to lock timeout")]
@@ -137,6 +177,9 @@ enum WaitState {
 struct WaitSlot {
     state: Mutex<WaitState>,
     cv: Condvar,
+    /// When the request was queued (a lock-manager-wide counter): the latest waiter of a
+    /// cycle is its victim.
+    seq: u64,
 }
 
 impl WaitSlot {
@@ -259,12 +302,25 @@ type Table = HashMap<Resource, Entry>;
 struct TxnState {
     held: Vec<Resource>,
     waiting: Option<Resource>,
+    /// Has entries in the range table (ranges, intents or a queued request).
+    in_ranges: bool,
+    /// Waits in the range table's queue.
+    range_wait: bool,
 }
 
 enum Request {
     Granted,
     WouldWait,
     Queued(Arc<WaitSlot>),
+    /// An exclusive request while range locks exist: it must be admitted first (`ranges`).
+    NeedsAdmission,
+}
+
+/// What a queued request waits in: a row's queue or the range table's.
+#[derive(Debug, Clone, Copy)]
+enum Waiting<'a> {
+    Row(&'a Resource),
+    Range,
 }
 
 /// The lock manager. Shared by all sessions (`Send + Sync`).
@@ -272,6 +328,12 @@ enum Request {
 pub struct LockManager {
     shards: Box<[Mutex<Table>]>,
     txns: Box<[Mutex<HashMap<TxnId, TxnState>>]>,
+    ranges: Mutex<RangeTable>,
+    /// Range locks held plus range requests queued: whether exclusive row requests must be
+    /// admitted through the range table (read under the row's shard lock).
+    range_users: AtomicUsize,
+    /// Next [`WaitSlot::seq`].
+    wait_seq: std::sync::atomic::AtomicU64,
 }
 
 impl Default for LockManager {
@@ -291,7 +353,18 @@ impl LockManager {
         LockManager {
             shards: (0..SHARDS).map(|_| Mutex::new(Table::new())).collect(),
             txns: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            ranges: Mutex::new(RangeTable::default()),
+            range_users: AtomicUsize::new(0),
+            wait_seq: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    fn new_slot(&self) -> Arc<WaitSlot> {
+        Arc::new(WaitSlot {
+            state: Mutex::new(WaitState::Waiting),
+            cv: Condvar::new(),
+            seq: self.wait_seq.fetch_add(1, Ordering::SeqCst),
+        })
     }
 
     fn txn_shard(&self, txn: TxnId) -> MutexGuard<'_, HashMap<TxnId, TxnState>> {
@@ -309,16 +382,34 @@ impl LockManager {
         opts: &LockOptions,
         cancel: &CancelToken,
     ) -> Result<(), LockError> {
-        match self.request(txn, res, mode, Some(cancel))? {
-            Request::Granted => Ok(()),
-            Request::WouldWait => unreachable!("request with enqueue never says WouldWait"),
-            Request::Queued(slot) => self.wait(txn, res, &slot, opts, cancel),
+        let mut admitted = false;
+        loop {
+            return match self.request(txn, res, mode, Some(cancel), admitted)? {
+                Request::Granted => Ok(()),
+                Request::WouldWait => unreachable!("request with enqueue never says WouldWait"),
+                Request::Queued(slot) => self.wait(txn, Waiting::Row(res), &slot, opts, cancel),
+                Request::NeedsAdmission => {
+                    self.admit_write(txn, res, opts, cancel)?;
+                    admitted = true;
+                    continue;
+                }
+            };
         }
     }
 
     /// Non-blocking: `true` granted, `false` it would have to wait.
     pub fn try_acquire(&self, txn: TxnId, res: &Resource, mode: LockMode) -> bool {
-        matches!(self.request(txn, res, mode, None), Ok(Request::Granted))
+        match self.request(txn, res, mode, None, false) {
+            Ok(Request::Granted) => true,
+            Ok(Request::NeedsAdmission) => {
+                self.try_admit_write(txn, res)
+                    && matches!(
+                        self.request(txn, res, mode, None, true),
+                        Ok(Request::Granted)
+                    )
+            }
+            _ => false,
+        }
     }
 
     /// Grants at once if possible; otherwise queues (when `enqueue` is given).
@@ -328,6 +419,7 @@ impl LockManager {
         res: &Resource,
         mode: LockMode,
         enqueue: Option<&CancelToken>,
+        admitted: bool,
     ) -> Result<Request, LockError> {
         let mut table = self.shards[shard_index(res)].lock();
         let entry = table.entry(res.clone()).or_default();
@@ -336,6 +428,13 @@ impl LockManager {
             && (entry.holders[i].1 == LockMode::Exclusive || mode == LockMode::Shared)
         {
             return Ok(Request::Granted);
+        }
+        // Read under the shard lock: see `ranges` for why that makes the check race-free.
+        if mode == LockMode::Exclusive && !admitted && self.range_users.load(Ordering::SeqCst) > 0 {
+            if entry.is_empty() {
+                table.remove(res);
+            }
+            return Ok(Request::NeedsAdmission);
         }
         // An upgrader only waits for other holders (see module docs); a new
         // request also queues behind any conflicting queued request (FIFO).
@@ -359,10 +458,7 @@ impl LockManager {
         if cancel.is_cancelled() {
             return Err(LockError::Cancelled);
         }
-        let slot = Arc::new(WaitSlot {
-            state: Mutex::new(WaitState::Waiting),
-            cv: Condvar::new(),
-        });
+        let slot = self.new_slot();
         let waiter = Waiter {
             txn,
             mode,
@@ -389,7 +485,7 @@ impl LockManager {
     fn wait(
         &self,
         txn: TxnId,
-        res: &Resource,
+        target: Waiting<'_>,
         slot: &Arc<WaitSlot>,
         opts: &LockOptions,
         cancel: &CancelToken,
@@ -397,7 +493,7 @@ impl LockManager {
         let deadline = opts.lock_timeout.map(|d| Instant::now() + d);
         let period = opts.deadlock_timeout.max(Duration::from_millis(1));
         let _registration = cancel.register(slot);
-        if let Some(err) = self.check_deadlock(txn, slot) {
+        if let Some(err) = self.check_deadlock(txn, slot, target, true) {
             return Err(err);
         }
         let mut next_check = Instant::now() + period;
@@ -418,15 +514,21 @@ impl LockManager {
             };
             if let Some(err) = failure {
                 drop(state);
-                let mut table = self.shards[shard_index(res)].lock();
-                return match self.withdraw(&mut table, res, txn, slot) {
+                let was = match target {
+                    Waiting::Row(res) => {
+                        let mut table = self.shards[shard_index(res)].lock();
+                        self.withdraw(&mut table, res, txn, slot)
+                    }
+                    Waiting::Range => self.withdraw_range(&mut self.ranges.lock(), txn, slot),
+                };
+                return match was {
                     WaitState::Granted => Ok(()),
                     _ => Err(err),
                 };
             }
             if now >= next_check {
                 drop(state);
-                if let Some(err) = self.check_deadlock(txn, slot) {
+                if let Some(err) = self.check_deadlock(txn, slot, target, false) {
                     return Err(err);
                 }
                 next_check = Instant::now() + period;
@@ -501,30 +603,60 @@ impl LockManager {
 
     /// Runs deadlock detection for `txn`, whose request is `slot`. On a cycle
     /// through `txn`, withdraws the request and returns the error.
-    fn check_deadlock(&self, txn: TxnId, slot: &Arc<WaitSlot>) -> Option<LockError> {
+    /// `starting`: the check as the wait begins. Then a cycle whose latest waiter is another
+    /// transaction is left to that one (it queued after us, so its own starting check has not
+    /// run yet or will find the cycle too): the victim is always the wait that closed the
+    /// cycle, however the threads' checks interleave. A periodic check takes the victim's
+    /// role itself, for cycles no starting check saw.
+    fn check_deadlock(
+        &self,
+        txn: TxnId,
+        slot: &Arc<WaitSlot>,
+        target: Waiting<'_>,
+        starting: bool,
+    ) -> Option<LockError> {
+        let mut rt = self.ranges.lock();
         let mut guards: Vec<MutexGuard<'_, Table>> = self.shards.iter().map(|s| s.lock()).collect();
         if *slot.state.lock() != WaitState::Waiting {
             return None;
         }
-        let cycle = self.find_cycle(&guards, txn)?;
-        let res = cycle[0].1.clone();
+        let cycle = self.find_cycle(&rt, &guards, txn)?;
+        if starting && cycle.iter().any(|c| c.3 > slot.seq) {
+            return None;
+        }
         let n = cycle.len();
-        let cycle_text = (0..n)
-            .map(|i| {
-                let (t, r, m) = &cycle[i];
+        let steps: Vec<WaitStep> = (0..n)
+            .map(|i| WaitStep {
+                txn: cycle[i].0,
+                waits_for: cycle[(i + 1) % n].0,
+                target: cycle[i].1.clone(),
+                mode: cycle[i].2,
+            })
+            .collect();
+        let cycle_text = steps
+            .iter()
+            .map(|s| {
                 format!(
-                    "transaction {t} waits for {} on resource {r} ({m:?} requested)",
-                    cycle[(i + 1) % n].0
+                    "transaction {} waits for {} on {} ({:?} requested)",
+                    s.txn, s.waits_for, s.target, s.mode
                 )
             })
             .collect::<Vec<_>>()
             .join("; ");
-        let table = &mut guards[shard_index(&res)];
-        if self.withdraw(table, &res, txn, slot) != WaitState::Waiting {
+        let was = match target {
+            Waiting::Row(res) => self.withdraw(&mut guards[shard_index(res)], res, txn, slot),
+            Waiting::Range => {
+                // Granting range waiters scans the shards: release them first.
+                drop(guards);
+                self.withdraw_range(&mut rt, txn, slot)
+            }
+        };
+        if was != WaitState::Waiting {
             return None;
         }
         Some(LockError::Deadlock {
-            cycle: cycle.into_iter().map(|(t, _, _)| t).collect(),
+            cycle: cycle.into_iter().map(|c| c.0).collect(),
+            steps,
             cycle_text,
         })
     }
@@ -534,27 +666,46 @@ impl LockManager {
     /// starting at `me`. Needs every shard locked (`guards`).
     fn find_cycle(
         &self,
+        rt: &RangeTable,
         guards: &[MutexGuard<'_, Table>],
         me: TxnId,
-    ) -> Option<Vec<(TxnId, Resource, LockMode)>> {
-        type Frame = (TxnId, Resource, LockMode, Vec<TxnId>, usize);
+    ) -> Option<Vec<(TxnId, LockTarget, LockMode, u64)>> {
+        // (waiter, target, mode, wait seq, blockers, next blocker to try)
+        type Frame = (TxnId, LockTarget, LockMode, u64, Vec<TxnId>, usize);
         let node = |t: TxnId| -> Option<Frame> {
-            let res = self.txn_shard(t).get(&t)?.waiting.clone()?;
-            let entry = guards[shard_index(&res)].get(&res)?;
-            let mode = entry.queue.iter().find(|w| w.txn == t)?.mode;
-            let edges = entry.blockers(t);
-            Some((t, res, mode, edges, 0))
+            let (row, range_wait) = {
+                let txns = self.txn_shard(t);
+                let st = txns.get(&t)?;
+                (st.waiting.clone(), st.range_wait)
+            };
+            if let Some(res) = row {
+                let entry = guards[shard_index(&res)].get(&res)?;
+                let w = entry.queue.iter().find(|w| w.txn == t)?;
+                let (mode, seq) = (w.mode, w.slot.seq);
+                let edges = entry.blockers(t);
+                return Some((t, LockTarget::Row(res), mode, seq, edges, 0));
+            }
+            if !range_wait {
+                return None;
+            }
+            let (req, seq, edges) = self.range_node(rt, t, guards)?;
+            let mode = req.mode();
+            let target = match req {
+                RangeRequest::Range(r) => LockTarget::Range(r),
+                RangeRequest::Write(res) => LockTarget::Row(res),
+            };
+            Some((t, target, mode, seq, edges, 0))
         };
         let mut visited = HashSet::from([me]);
         let mut stack = vec![node(me)?];
         while let Some(top) = stack.last_mut() {
-            let Some(&next) = top.3.get(top.4) else {
+            let Some(&next) = top.4.get(top.5) else {
                 stack.pop();
                 continue;
             };
-            top.4 += 1;
+            top.5 += 1;
             if next == me {
-                return Some(stack.into_iter().map(|f| (f.0, f.1, f.2)).collect());
+                return Some(stack.into_iter().map(|f| (f.0, f.1, f.2, f.3)).collect());
             }
             if visited.insert(next)
                 && let Some(frame) = node(next)
@@ -568,6 +719,10 @@ impl LockManager {
     /// Releases every lock of `txn` and withdraws any pending request of it
     /// (that acquire returns [`LockError::Cancelled`]); wakes waiters.
     pub fn release_all(&self, txn: TxnId) {
+        let in_ranges = self.txn_shard(txn).get(&txn).is_some_and(|s| s.in_ranges);
+        if in_ranges {
+            self.release_ranges(&mut self.ranges.lock(), txn);
+        }
         let waiting = self
             .txn_shard(txn)
             .get(&txn)
@@ -589,6 +744,9 @@ impl LockManager {
             None => self.txn_shard(txn).remove(&txn),
         };
         let Some(state) = state else {
+            if in_ranges || self.range_users.load(Ordering::SeqCst) > 0 {
+                self.grant_range_waiters(&mut self.ranges.lock());
+            }
             return;
         };
         let mut held: Vec<(usize, Resource)> = state
@@ -610,16 +768,27 @@ impl LockManager {
                 }
             }
         }
+        // Range requests may have waited for this transaction's exclusive row locks.
+        if in_ranges || self.range_users.load(Ordering::SeqCst) > 0 {
+            self.grant_range_waiters(&mut self.ranges.lock());
+        }
     }
 
     /// The transactions `txn` is waiting for right now (empty if not waiting).
     pub fn waiting_for(&self, txn: TxnId) -> Vec<TxnId> {
-        let Some(res) = self
-            .txn_shard(txn)
-            .get(&txn)
-            .and_then(|s| s.waiting.clone())
-        else {
-            return Vec::new();
+        let (row, range_wait) = match self.txn_shard(txn).get(&txn) {
+            Some(s) => (s.waiting.clone(), s.range_wait),
+            None => return Vec::new(),
+        };
+        let Some(res) = row else {
+            if !range_wait {
+                return Vec::new();
+            }
+            let rt = self.ranges.lock();
+            return match rt.queue.iter().position(|w| w.txn == txn) {
+                Some(pos) => self.range_blockers(&rt, txn, &rt.queue[pos].req, pos, None),
+                None => Vec::new(),
+            };
         };
         let table = self.shards[shard_index(&res)].lock();
         table.get(&res).map_or_else(Vec::new, |e| e.blockers(txn))
@@ -685,7 +854,8 @@ mod tests {
             std::thread::sleep(Duration::from_millis(1));
         }
         let token = CancelToken::new();
-        let Ok(Request::Queued(_slot)) = m.request(2, &r(1), LockMode::Exclusive, Some(&token))
+        let Ok(Request::Queued(_slot)) =
+            m.request(2, &r(1), LockMode::Exclusive, Some(&token), false)
         else {
             panic!("txn 2 should have been queued");
         };

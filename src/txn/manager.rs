@@ -47,6 +47,9 @@ pub struct TxnOptions {
     pub vacuum: bool,
     /// Pause between vacuum steps.
     pub vacuum_interval: Duration,
+    /// SSI: committed serializable transactions retained in full before the oldest are
+    /// summarised (`ssi::MAX_RETAINED_COMMITTED` by default).
+    pub ssi_retained_committed: usize,
 }
 
 impl Default for TxnOptions {
@@ -55,6 +58,7 @@ impl Default for TxnOptions {
             locks: LockOptions::default(),
             vacuum: true,
             vacuum_interval: Duration::from_millis(50),
+            ssi_retained_committed: super::ssi::MAX_RETAINED_COMMITTED,
         }
     }
 }
@@ -125,7 +129,7 @@ impl TxnManager {
         let shared = Arc::new(Shared {
             db,
             locks: LockManager::new(),
-            ssi: SsiManager::new(),
+            ssi: SsiManager::with_retained_limit(opts.ssi_retained_committed),
             opts,
             commit_lock: Mutex::new(()),
             clock: Mutex::new(Clock {
@@ -207,10 +211,15 @@ impl TxnManager {
         self.shared.live_transactions()
     }
 
-    /// Whether transaction `id` is blocked right now, waiting for a lock. Tests use it to know
-    /// deterministically that a statement is blocked.
+    /// Whether transaction `id` is blocked right now, waiting for a lock or for a safe
+    /// snapshot. Tests use it to know deterministically that a statement is blocked.
     pub fn is_waiting(&self, id: u64) -> bool {
-        !self.shared.locks.waiting_for(id).is_empty()
+        !self.shared.locks.waiting_for(id).is_empty() || self.shared.ssi.is_deferring(id)
+    }
+
+    /// What SSI holds right now (memory figures, tests).
+    pub fn ssi_stats(&self) -> super::ssi::SsiStats {
+        self.shared.ssi.stats()
     }
 
     /// The lock manager (for system views and tests that wait for a blocked transaction).
@@ -320,6 +329,14 @@ impl Shared {
             .map_err(|_| TxnError::NoSuchTable(table.to_string()))?;
         trees.insert(table.to_string(), t.clone());
         Ok(t)
+    }
+
+    /// Lock-table spaces of the stored tables, to name them in errors.
+    pub fn space_names(&self) -> std::collections::HashMap<u32, String> {
+        self.table_names()
+            .into_iter()
+            .map(|n| (super::transaction::table_space(&n), n))
+            .collect()
     }
 
     fn table_names(&self) -> Vec<String> {

@@ -20,5 +20,5 @@ pub mod transaction;
 pub use error::{Result, TxnError};
 pub use lock_manager::{CancelToken, LockManager, LockOptions};
 pub use manager::{TxnInfo, TxnManager, TxnOptions};
-pub(crate) use transaction::show_key;
 pub use transaction::{IsolationLevel, Observer, Transaction, TxnScan};
+pub(crate) use transaction::{show_key, show_range};

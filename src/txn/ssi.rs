@@ -21,17 +21,30 @@
 //!
 //! Bounds: a transaction's SIREAD locks on one tree are promoted to a lock on the whole tree
 //! past [`MAX_POINTS_PER_TREE`] keys or [`MAX_RANGES_PER_TREE`] ranges. Committed
-//! transactions are dropped as soon as every live serializable snapshot sees them.
+//! transactions are dropped as soon as every live serializable snapshot sees them, and past
+//! [`MAX_RETAINED_COMMITTED`] retained ones the oldest are summarised (`summary`).
+//!
+//! Safe snapshots (Ports & Grittner, section 4.3): a `READ ONLY DEFERRABLE` transaction takes
+//! a snapshot and waits until every read-write serializable transaction that was running when
+//! the snapshot was taken has ended. If none of them committed with an rw-conflict out to a
+//! transaction committed before the snapshot, no dangerous structure can ever include the
+//! read-only transaction: it runs as plain snapshot isolation, untracked, and can never fail.
+//! Otherwise it takes a new snapshot and waits again.
 //!
 //! All state sits behind one mutex, taken once per read or write of a serializable
-//! transaction and never while waiting for anything.
+//! transaction; a safe-snapshot wait sleeps on a condition variable that commits and aborts
+//! signal, holding nothing.
 
 use super::error::{Result, TxnError};
+use super::lock_manager::CancelToken;
 use super::mvcc::Ts;
 use super::transaction::{range_is_empty, show_key};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
+use std::time::Duration;
+
+mod summary;
 
 type TxnId = u64;
 
@@ -39,6 +52,9 @@ type TxnId = u64;
 pub const MAX_POINTS_PER_TREE: usize = 1024;
 /// Past this many SIREAD ranges on one tree, likewise.
 pub const MAX_RANGES_PER_TREE: usize = 64;
+/// Committed transactions retained in full before the oldest are summarised (the default of
+/// [`SsiManager::with_retained_limit`]).
+pub const MAX_RETAINED_COMMITTED: usize = 1000;
 
 /// What an edge is about, for error details: the tree and the key or range.
 #[derive(Debug, Clone)]
@@ -66,6 +82,15 @@ struct Sxact {
     points: HashMap<String, Vec<Vec<u8>>>,
     ranges: HashMap<String, Vec<Range>>,
     writes: Vec<(String, Vec<u8>)>,
+    /// Waiting for its snapshot to become safe (`READ ONLY DEFERRABLE`).
+    deferring: bool,
+    /// Set while deferring when a transaction that could make the snapshot unsafe was
+    /// summarised: decided then.
+    deferring_unsafe: bool,
+    /// Latest commit among summarised transactions with an rw-conflict in to this one.
+    summary_in: Option<Ts>,
+    /// Earliest prepare among summarised transactions with an rw-conflict out from this one.
+    summary_out: Option<Ts>,
 }
 
 type Range = (Bound<Vec<u8>>, Bound<Vec<u8>>);
@@ -86,6 +111,29 @@ struct State {
     ranges: HashMap<String, Vec<(TxnId, Range)>>,
     /// Write records per tree: key → writers.
     writes: HashMap<String, BTreeMap<Vec<u8>, Vec<TxnId>>>,
+    /// Summarised SIREAD locks: tree → latest commit of a summarised reader.
+    summary_reads: HashMap<String, Ts>,
+    /// Summarised writes per tree.
+    summary_writes: HashMap<String, summary::SummaryWrite>,
+    /// How many transactions were summarised, ever.
+    summarised: u64,
+}
+
+/// What SSI holds right now, for memory figures and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SsiStats {
+    /// Registered transactions (live and retained committed).
+    pub transactions: usize,
+    /// Of those, committed.
+    pub committed: usize,
+    /// SIREAD key locks, range locks and write records.
+    pub points: usize,
+    pub ranges: usize,
+    pub writes: usize,
+    /// Trees with summarised reads or writes.
+    pub summary_trees: usize,
+    /// Transactions summarised since start.
+    pub summarised: u64,
 }
 
 /// What the `isodb_conflicts` view shows: one rw-edge.
@@ -100,9 +148,18 @@ pub struct ConflictInfo {
 }
 
 /// See the module documentation.
-#[derive(Default)]
 pub struct SsiManager {
     state: Mutex<State>,
+    /// Signalled when a transaction ends, for safe-snapshot waits.
+    ended: Condvar,
+    /// Committed transactions retained in full (see `summary`).
+    retained_limit: usize,
+}
+
+impl Default for SsiManager {
+    fn default() -> Self {
+        SsiManager::with_retained_limit(MAX_RETAINED_COMMITTED)
+    }
 }
 
 fn in_range(key: &[u8], (lo, hi): &Range) -> bool {
@@ -143,9 +200,37 @@ impl SsiManager {
         SsiManager::default()
     }
 
-    /// Registers a serializable transaction at its snapshot.
-    pub fn register(&self, id: TxnId, snapshot: Ts, read_only: bool) {
-        self.state.lock().sxacts.insert(
+    /// A manager that summarises committed transactions past `limit` retained ones.
+    pub fn with_retained_limit(limit: usize) -> SsiManager {
+        SsiManager {
+            state: Mutex::new(State::default()),
+            ended: Condvar::new(),
+            retained_limit: limit,
+        }
+    }
+
+    /// What is held right now.
+    pub fn stats(&self) -> SsiStats {
+        let st = self.state.lock();
+        SsiStats {
+            transactions: st.sxacts.len(),
+            committed: st.sxacts.values().filter(|s| s.committed()).count(),
+            points: st.points.len(),
+            ranges: st.ranges.values().map(Vec::len).sum(),
+            writes: st.writes.values().map(BTreeMap::len).sum(),
+            summary_trees: st.summary_reads.len().max(st.summary_writes.len()),
+            summarised: st.summarised,
+        }
+    }
+
+    /// Registers a serializable transaction at the snapshot `take_snapshot` takes, which runs
+    /// under this manager's lock so that no cleanup runs between the two (a transaction
+    /// committing after the snapshot must stay tracked while this one lives). Returns the
+    /// snapshot.
+    pub fn register(&self, id: TxnId, read_only: bool, take_snapshot: impl FnOnce() -> Ts) -> Ts {
+        let mut st = self.state.lock();
+        let snapshot = take_snapshot();
+        st.sxacts.insert(
             id,
             Sxact {
                 snapshot,
@@ -159,8 +244,63 @@ impl SsiManager {
                 points: HashMap::new(),
                 ranges: HashMap::new(),
                 writes: Vec::new(),
+                deferring: false,
+                deferring_unsafe: false,
+                summary_in: None,
+                summary_out: None,
             },
         );
+        snapshot
+    }
+
+    /// Waits until the snapshot of the read-only transaction `id` (registered) is safe (see
+    /// the module docs). Returns `true` when it is safe and `false` when it proved unsafe; in
+    /// both cases `id` is unregistered (a safe transaction needs no tracking; an unsafe one
+    /// registers again with a new snapshot). A cancel ends the wait with 57014.
+    pub fn wait_for_safe_snapshot(&self, id: TxnId, cancel: &CancelToken) -> Result<bool> {
+        let mut st = self.state.lock();
+        let Some(me) = st.sxacts.get_mut(&id) else {
+            return Ok(true);
+        };
+        me.deferring = true;
+        let snap = me.snapshot;
+        loop {
+            let mut running = false;
+            let mut unsafe_ = st.sxacts.get(&id).is_some_and(|s| s.deferring_unsafe);
+            // Read-write transactions that were running when the snapshot was taken.
+            for (&t, sx) in &st.sxacts {
+                if t == id || sx.read_only || sx.snapshot > snap {
+                    continue;
+                }
+                match sx.commit {
+                    None => running = true,
+                    Some(c) if c > snap => {
+                        unsafe_ |= sx.conflict_out_commit.is_some_and(|o| o <= snap);
+                    }
+                    Some(_) => {}
+                }
+            }
+            let cancelled = cancel.is_cancelled();
+            if unsafe_ || !running || cancelled {
+                Self::remove(&mut st, id);
+                self.cleanup(&mut st);
+                if cancelled {
+                    return Err(TxnError::Cancelled);
+                }
+                return Ok(!unsafe_);
+            }
+            // Woken by every commit and abort; the timeout bounds how late a cancel is seen.
+            self.ended.wait_for(&mut st, Duration::from_millis(50));
+        }
+    }
+
+    /// Whether `id` is waiting for a safe snapshot.
+    pub fn is_deferring(&self, id: TxnId) -> bool {
+        self.state
+            .lock()
+            .sxacts
+            .get(&id)
+            .is_some_and(|s| s.deferring)
     }
 
     fn check_doomed(st: &State, id: TxnId) -> Result<()> {
@@ -187,6 +327,7 @@ impl SsiManager {
         for w in writers {
             Self::reader_meets_writer(&mut st, id, w, &why)?;
         }
+        summary::reader_meets_summary(&mut st, id, tree)?;
         Self::add_point(&mut st, id, tree, key);
         Ok(())
     }
@@ -225,6 +366,7 @@ impl SsiManager {
             };
             Self::reader_meets_writer(&mut st, id, w, &why)?;
         }
+        summary::reader_meets_summary(&mut st, id, tree)?;
         Self::add_range(&mut st, id, tree, range);
         Ok(())
     }
@@ -263,6 +405,7 @@ impl SsiManager {
                 Self::flag(&mut st, r, id, id, &why)?;
             }
         }
+        summary::writer_meets_summary(&mut st, id, tree)?;
         let entry = st
             .writes
             .entry(tree.to_string())
@@ -339,7 +482,7 @@ impl SsiManager {
         let reader = &st.sxacts[&r];
         let writer = &st.sxacts[&w];
         let edge = format!(
-            "transaction {r} read {} of {} which transaction {w} wrote",
+            "transaction {r} read {} of \"{}\" which transaction {w} wrote",
             why.what, why.tree
         );
         // r -> w -> t2, with w committed and t2 committed before w.
@@ -349,7 +492,17 @@ impl SsiManager {
                  committed before it; {w} is the pivot"
             ));
         }
-        // r -> w -> t2 with t2 committed (or committing) first.
+        // r -> w -> t2 with t2 committed (or committing) first; t2 may be summarised.
+        if let Some(p) = writer.summary_out
+            && reader.commit.is_none_or(|c| p <= c)
+            && writer.commit.is_none_or(|c| p <= c)
+            && (!reader.read_only || p <= reader.snapshot)
+        {
+            return Some(format!(
+                "rw-conflict: {edge}, and transaction {w} read what a summarised committed \
+                 transaction wrote, which committed first; {w} is the pivot"
+            ));
+        }
         for (t2, why2) in &writer.outs {
             let Some(t2x) = st.sxacts.get(t2) else {
                 continue;
@@ -362,7 +515,7 @@ impl SsiManager {
                 && (!reader.read_only || p <= reader.snapshot)
             {
                 return Some(format!(
-                    "rw-conflict: {edge}, and transaction {w} read {} of {} which transaction \
+                    "rw-conflict: {edge}, and transaction {w} read {} of \"{}\" which transaction \
                      {t2} wrote; {t2} committed first; {w} is the pivot",
                     why2.what, why2.tree
                 ));
@@ -372,6 +525,12 @@ impl SsiManager {
         if let Some(p) = writer.prepare
             && !reader.read_only
         {
+            if reader.summary_in.is_some_and(|c| c >= p) {
+                return Some(format!(
+                    "rw-conflict: a summarised committed transaction read what transaction {r} \
+                     wrote, and {edge}; {w} committed first; {r} is the pivot"
+                ));
+            }
             for (t0, why0) in &reader.ins {
                 let Some(t0x) = st.sxacts.get(t0) else {
                     continue;
@@ -381,7 +540,7 @@ impl SsiManager {
                     && (!t0x.read_only || t0x.snapshot >= p)
                 {
                     return Some(format!(
-                        "rw-conflict: transaction {t0} read {} of {} which transaction {r} \
+                        "rw-conflict: transaction {t0} read {} of \"{}\" which transaction {r} \
                          wrote, and {edge}; {w} committed first; {r} is the pivot",
                         why0.what, why0.tree
                     ));
@@ -398,9 +557,10 @@ impl SsiManager {
         let Some(me) = st.sxacts.get(&id) else {
             return Ok(());
         };
-        // far -rw-> near -rw-> me, with me committing first: near is the pivot.
-        let mut doom: Option<(TxnId, String)> = None;
-        'near: for (near, why_near) in &me.ins {
+        // far -rw-> near -rw-> me, with me committing first: near is the pivot. Every such
+        // pivot is doomed, not just the first found (PostgreSQL's loop goes on after one).
+        let mut doom: Vec<(TxnId, String)> = Vec::new();
+        for (near, why_near) in &me.ins {
             let Some(nx) = st.sxacts.get(near) else {
                 continue;
             };
@@ -414,23 +574,23 @@ impl SsiManager {
                     .is_some_and(|f| !f.committed() && !f.read_only && f.doomed.is_none());
                 if *far == id || far_live {
                     let reason = format!(
-                        "rw-conflict: transaction {far} read {} of {} which transaction {near} \
-                         wrote, and transaction {near} read {} of {} which transaction {id} \
+                        "rw-conflict: transaction {far} read {} of \"{}\" which transaction {near} \
+                         wrote, and transaction {near} read {} of \"{}\" which transaction {id} \
                          wrote; {id} committed first; {near} is the pivot",
                         why_far.what, why_far.tree, why_near.what, why_near.tree
                     );
                     if nx.prepare.is_some() {
                         return Err(failure(reason));
                     }
-                    doom = Some((*near, reason));
-                    break 'near;
+                    doom.push((*near, reason));
+                    break;
                 }
             }
         }
-        if let Some((near, reason)) = doom
-            && let Some(nx) = st.sxacts.get_mut(&near)
-        {
-            nx.doomed = Some(reason);
+        for (near, reason) in doom {
+            if let Some(nx) = st.sxacts.get_mut(&near) {
+                nx.doomed = Some(reason);
+            }
         }
         if let Some(me) = st.sxacts.get_mut(&id) {
             me.prepare = Some(prepare);
@@ -442,12 +602,19 @@ impl SsiManager {
     pub fn committed(&self, id: TxnId, ts: Ts) {
         let mut st = self.state.lock();
         let earliest = st.sxacts.get(&id).and_then(|me| {
-            me.outs
+            let retained = me
+                .outs
                 .iter()
                 .filter_map(|(t, _)| st.sxacts.get(t))
                 .filter(|t| t.committed())
                 .filter_map(|t| t.prepare)
-                .min()
+                .min();
+            // Summarised out-partners committed before this one (they were summarised while it
+            // was live).
+            match (retained, me.summary_out) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
         });
         if let Some(me) = st.sxacts.get_mut(&id) {
             me.commit = Some(ts);
@@ -455,18 +622,21 @@ impl SsiManager {
                 me.conflict_out_commit = earliest;
             }
         }
-        Self::cleanup(&mut st);
+        self.cleanup(&mut st);
+        self.ended.notify_all();
     }
 
     /// The transaction rolled back (or its commit failed): it is forgotten.
     pub fn aborted(&self, id: TxnId) {
         let mut st = self.state.lock();
         Self::remove(&mut st, id);
-        Self::cleanup(&mut st);
+        self.cleanup(&mut st);
+        self.ended.notify_all();
     }
 
-    /// Drops committed transactions that every live serializable snapshot sees.
-    fn cleanup(st: &mut State) {
+    /// Drops committed transactions that every live serializable snapshot sees, and
+    /// summarises the oldest past the retained limit.
+    fn cleanup(&self, st: &mut State) {
         let horizon = st
             .sxacts
             .values()
@@ -482,6 +652,8 @@ impl SsiManager {
         for id in old {
             Self::remove(st, id);
         }
+        summary::summarise_past(st, self.retained_limit);
+        summary::expire(st, horizon);
     }
 
     fn remove(st: &mut State, id: TxnId) {

@@ -3,7 +3,10 @@
 //!
 //! - **Reads** look in the write set first (a transaction sees its own writes), then at the
 //!   newest stored version at or below the snapshot. They take no locks, so readers never block
-//!   writers and writers never block readers.
+//!   writers and writers never block readers — except under strict two-phase locking, where a
+//!   read first takes a shared lock (a row lock for a key lookup, a range lock for a scan, the
+//!   whole table for an unbounded scan) held to the end, and then reads the newest committed
+//!   data, which the lock keeps stable.
 //! - **Writes** first take the row's exclusive lock, held to the end of the transaction (so
 //!   two writers of one row serialise: no dirty writes). Holding it, the writer looks at the
 //!   row's newest committed version. Under snapshot isolation, a version newer than the snapshot
@@ -17,7 +20,9 @@
 //!   transaction in flight without any undo.
 
 use super::error::{Result, TxnError};
-use super::lock_manager::{CancelToken, LockError, LockMode, LockOptions, Resource};
+use super::lock_manager::{
+    CancelToken, KeyRange, LockError, LockMode, LockOptions, LockTarget, Resource,
+};
 use super::manager::Shared;
 use super::mvcc::{self, SnapshotScan, Ts};
 use crate::storage::Durability;
@@ -35,6 +40,9 @@ pub enum IsolationLevel {
     Snapshot,
     /// Serializable snapshot isolation: snapshot isolation plus SSI's checks (see `ssi`).
     Serializable,
+    /// Strict two-phase locking: shared locks on what is read (rows and key ranges), exclusive
+    /// locks on what is written, all held to the end; reads see the newest committed data.
+    TwoPhaseLocking,
 }
 
 impl IsolationLevel {
@@ -43,7 +51,16 @@ impl IsolationLevel {
         match self {
             IsolationLevel::ReadCommitted => "read committed",
             IsolationLevel::Snapshot => "repeatable read",
-            IsolationLevel::Serializable => "serializable",
+            IsolationLevel::Serializable | IsolationLevel::TwoPhaseLocking => "serializable",
+        }
+    }
+
+    /// For SERIALIZABLE, how it is implemented ("ssi" or "2pl").
+    pub fn serializable_mode(self) -> Option<&'static str> {
+        match self {
+            IsolationLevel::Serializable => Some("ssi"),
+            IsolationLevel::TwoPhaseLocking => Some("2pl"),
+            _ => None,
         }
     }
 }
@@ -75,6 +92,8 @@ pub struct Transaction {
     state: State,
     /// Registered with the SSI manager, which must hear how the transaction ends.
     ssi_registered: bool,
+    /// `READ ONLY DEFERRABLE`: a serializable transaction waits for a safe snapshot.
+    deferrable: bool,
 }
 
 impl Transaction {
@@ -100,7 +119,15 @@ impl Transaction {
             durability: Durability::Sync,
             state: State::Active,
             ssi_registered: false,
+            deferrable: false,
         }
+    }
+
+    /// `DEFERRABLE`: a SERIALIZABLE READ ONLY transaction then waits, at its first read, for a
+    /// snapshot no serialization failure can involve, and runs untracked (see `ssi`). No
+    /// effect on other transactions, as in PostgreSQL.
+    pub fn set_deferrable(&mut self, deferrable: bool) {
+        self.deferrable = deferrable;
     }
 
     /// The transaction layer's shared state, read by the system views.
@@ -150,33 +177,71 @@ impl Transaction {
         }
     }
 
-    fn snapshot(&mut self) -> Ts {
-        match self.snapshot {
-            Some(s) => s,
-            None => {
-                let s = self.shared.take_snapshot();
-                self.snapshot = Some(s);
-                if self.level == IsolationLevel::Serializable {
-                    self.shared.ssi.register(self.id, s, self.read_only);
-                    self.ssi_registered = true;
-                }
-                if let Some(info) = self.shared.active.lock().get_mut(&self.id) {
-                    info.snapshot = Some(s);
-                }
-                s
+    fn snapshot(&mut self) -> Result<Ts> {
+        if let Some(s) = self.snapshot {
+            return Ok(s);
+        }
+        let safe_wait =
+            self.deferrable && self.read_only && self.level == IsolationLevel::Serializable;
+        loop {
+            let s = if self.level == IsolationLevel::Serializable {
+                // Taken under SSI's lock: a transaction that commits after the snapshot cannot
+                // be cleaned up before this one is registered (it would lose its SIREAD locks
+                // and write records while still concurrent with this one).
+                self.ssi_registered = true;
+                let shared = &self.shared;
+                shared
+                    .ssi
+                    .register(self.id, self.read_only, || shared.take_snapshot())
+            } else {
+                self.shared.take_snapshot()
+            };
+            self.snapshot = Some(s);
+            if let Some(info) = self.shared.active.lock().get_mut(&self.id) {
+                info.snapshot = Some(s);
             }
+            if !safe_wait {
+                return Ok(s);
+            }
+            // Unregistered either way: a safe snapshot needs no tracking.
+            self.ssi_registered = false;
+            if self
+                .shared
+                .ssi
+                .wait_for_safe_snapshot(self.id, &self.cancel)?
+            {
+                return Ok(s);
+            }
+            self.snapshot = None;
+            self.shared.release_snapshot(s);
         }
     }
 
-    /// Marks the start of a statement: read committed takes a fresh snapshot.
+    /// Marks the start of a statement: read committed (and 2PL, whose reads see the newest
+    /// committed data anyway) takes a fresh snapshot.
     pub fn statement(&mut self) -> Result<()> {
         self.check_active()?;
-        if self.level == IsolationLevel::ReadCommitted
-            && let Some(old) = self.snapshot.take()
+        if matches!(
+            self.level,
+            IsolationLevel::ReadCommitted | IsolationLevel::TwoPhaseLocking
+        ) && let Some(old) = self.snapshot.take()
         {
             self.shared.release_snapshot(old);
         }
         Ok(())
+    }
+
+    /// Whether strict 2PL locks this transaction's reads of `table` (system catalogs, named
+    /// `__…`, are read through snapshots: DDL is serialised by the catalog's own row locks).
+    fn read_locked(&self, table: &str) -> bool {
+        self.level == IsolationLevel::TwoPhaseLocking && !table.starts_with("__")
+    }
+
+    fn lock_options(&self) -> LockOptions {
+        LockOptions {
+            lock_timeout: self.lock_timeout,
+            deadlock_timeout: self.shared.opts.locks.deadlock_timeout,
+        }
     }
 
     /// The value of `key` in `table` as this transaction sees it.
@@ -185,7 +250,26 @@ impl Transaction {
         if let Some(v) = self.writes.get(&(table.to_string(), key.to_vec())) {
             return Ok(v.clone());
         }
-        let snap = self.snapshot();
+        if self.read_locked(table) {
+            // A missing key is locked too: an insert of it must wait (no phantom).
+            let res = Resource {
+                space: table_space(table),
+                key: key.to_vec(),
+            };
+            self.shared
+                .locks
+                .acquire(
+                    self.id,
+                    &res,
+                    LockMode::Shared,
+                    &self.lock_options(),
+                    &self.cancel,
+                )
+                .map_err(|e| self.lock_error(e))?;
+            let tree = self.shared.tree(table)?;
+            return Ok(mvcc::newest(&tree, key)?.and_then(|(_, v)| v));
+        }
+        let snap = self.snapshot()?;
         if self.tracked(table) {
             self.shared.ssi.read_key(self.id, table, key)?;
         }
@@ -203,7 +287,22 @@ impl Transaction {
         reverse: bool,
     ) -> Result<TxnScan> {
         self.check_active()?;
-        let snap = self.snapshot();
+        if self.read_locked(table) {
+            let range = KeyRange {
+                space: table_space(table),
+                lo: lo.map(<[u8]>::to_vec),
+                hi: hi.map(<[u8]>::to_vec),
+            };
+            self.shared
+                .locks
+                .acquire_range(self.id, range, &self.lock_options(), &self.cancel)
+                .map_err(|e| self.lock_error(e))?;
+            // Read what is committed now that the range is locked, not an older snapshot.
+            if let Some(old) = self.snapshot.take() {
+                self.shared.release_snapshot(old);
+            }
+        }
+        let snap = self.snapshot()?;
         if self.tracked(table) {
             self.shared.ssi.read_range(self.id, table, lo, hi)?;
         }
@@ -262,7 +361,7 @@ impl Transaction {
         if let Some(v) = self.writes.get(&wk) {
             return Ok(v.clone());
         }
-        let snap = self.snapshot();
+        let snap = self.snapshot()?;
         if !self.locked.contains(&wk) {
             let res = Resource {
                 space: table_space(table),
@@ -274,13 +373,10 @@ impl Transaction {
                     self.id,
                     &res,
                     LockMode::Exclusive,
-                    &LockOptions {
-                        lock_timeout: self.lock_timeout,
-                        deadlock_timeout: self.shared.opts.locks.deadlock_timeout,
-                    },
+                    &self.lock_options(),
                     &self.cancel,
                 )
-                .map_err(|e| lock_error(e, table))?;
+                .map_err(|e| self.lock_error(e))?;
             self.locked.insert(wk.clone());
         }
         let tree = self.shared.tree(table)?;
@@ -288,7 +384,10 @@ impl Transaction {
         match newest {
             Some((ts, ref v))
                 if ts > snap
-                    && self.level != IsolationLevel::ReadCommitted
+                    && !matches!(
+                        self.level,
+                        IsolationLevel::ReadCommitted | IsolationLevel::TwoPhaseLocking
+                    )
                     && !(insert && v.is_some() && self.level == IsolationLevel::Snapshot) =>
             {
                 Err(TxnError::SerializationFailure {
@@ -492,7 +591,7 @@ impl Observer<'_> {
 }
 
 /// Lock-table space of a table: a hash of its name.
-fn table_space(table: &str) -> u32 {
+pub(crate) fn table_space(table: &str) -> u32 {
     table.bytes().fold(0x811c_9dc5u32, |h, b| {
         (h ^ b as u32).wrapping_mul(0x0100_0193)
     })
@@ -505,14 +604,64 @@ pub(crate) fn show_key(key: &[u8]) -> String {
     }
 }
 
-fn lock_error(e: LockError, table: &str) -> TxnError {
-    match e {
-        LockError::Deadlock { cycle_text, .. } => TxnError::Deadlock {
-            detail: format!("{cycle_text} (row locks of \"{table}\")"),
-        },
-        LockError::Timeout => TxnError::LockTimeout,
-        LockError::Cancelled => TxnError::Cancelled,
+impl Transaction {
+    /// A lock error as the transaction's error; a deadlock's DETAIL names each wait of the
+    /// cycle with its table, row or range, and lock mode.
+    fn lock_error(&self, e: LockError) -> TxnError {
+        match e {
+            LockError::Deadlock { steps, .. } => {
+                let names = self.shared.space_names();
+                let table = |space: u32| {
+                    names
+                        .get(&space)
+                        .map_or_else(|| format!("space {space}"), |n| format!("\"{n}\""))
+                };
+                let waits: Vec<String> = steps
+                    .iter()
+                    .map(|s| {
+                        let mode = match s.mode {
+                            LockMode::Shared => "ShareLock",
+                            LockMode::Exclusive => "ExclusiveLock",
+                        };
+                        let what = match &s.target {
+                            LockTarget::Row(r) => {
+                                format!("row (key {}) of {}", show_key(&r.key), table(r.space))
+                            }
+                            LockTarget::Range(r) if r.is_relation() => {
+                                format!("every row of {}", table(r.space))
+                            }
+                            LockTarget::Range(r) => {
+                                format!("key range {} of {}", show_range(r), table(r.space))
+                            }
+                        };
+                        format!(
+                            "Process {} waits for {mode} on {what}; blocked by process {}.",
+                            s.txn, s.waits_for
+                        )
+                    })
+                    .collect();
+                TxnError::Deadlock {
+                    detail: waits.join("\n"),
+                }
+            }
+            LockError::Timeout => TxnError::LockTimeout,
+            LockError::Cancelled => TxnError::Cancelled,
+        }
     }
+}
+
+pub(crate) fn show_range(r: &KeyRange) -> String {
+    let lo = match &r.lo {
+        Bound::Included(k) => format!("[{}", show_key(k)),
+        Bound::Excluded(k) => format!("({}", show_key(k)),
+        Bound::Unbounded => "(-inf".to_string(),
+    };
+    let hi = match &r.hi {
+        Bound::Included(k) => format!("{}]", show_key(k)),
+        Bound::Excluded(k) => format!("{})", show_key(k)),
+        Bound::Unbounded => "+inf)".to_string(),
+    };
+    format!("{lo}, {hi}")
 }
 
 /// A scan through a transaction: stored rows at its snapshot merged with its own writes.

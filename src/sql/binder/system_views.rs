@@ -9,7 +9,7 @@ use crate::catalog::{self, Relation};
 use crate::sql::SqlError;
 use crate::sql::types::{DataType, Value};
 use crate::txn::Transaction;
-use crate::txn::lock_manager::{LockMode, Resource};
+use crate::txn::lock_manager::{KeyRange, LockMode, LockTarget, Resource};
 use std::collections::HashMap;
 
 /// The names of the system views.
@@ -35,10 +35,7 @@ pub fn read(
                     vec![
                         int(t.id),
                         text(t.level.name()),
-                        match t.level {
-                            crate::txn::IsolationLevel::Serializable => text("ssi"),
-                            _ => Value::Null,
-                        },
+                        t.level.serializable_mode().map_or(Value::Null, text),
                         text(if waiting { "waiting" } else { "active" }),
                         t.snapshot.map_or(Value::Null, int),
                         Value::Bool(t.read_only),
@@ -95,6 +92,41 @@ pub fn read(
                 let list: Vec<String> = blockers.iter().map(u64::to_string).collect();
                 rows.push(row(waiter, m, &res, false, text(&list.join(","))));
             }
+            let range_row = |txn: u64, m: LockMode, r: &KeyRange, granted: bool, waits: Value| {
+                let rel = spaces
+                    .get(&r.space)
+                    .cloned()
+                    .unwrap_or_else(|| format!("space {}", r.space));
+                let (granularity, target) = if r.is_relation() {
+                    ("relation", rel)
+                } else {
+                    ("range", format!("{rel} keys {}", crate::txn::show_range(r)))
+                };
+                vec![
+                    int(txn),
+                    text(mode(m)),
+                    text(granularity),
+                    text(&target),
+                    Value::Bool(granted),
+                    waits,
+                ]
+            };
+            for (holder, r) in obs.locks().held_ranges() {
+                rows.push(range_row(holder, LockMode::Shared, &r, true, Value::Null));
+            }
+            for (waiter, target, m, blockers) in obs.locks().range_waits() {
+                let list = text(
+                    &blockers
+                        .iter()
+                        .map(u64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
+                rows.push(match target {
+                    LockTarget::Row(res) => row(waiter, m, &res, false, list),
+                    LockTarget::Range(r) => range_row(waiter, m, &r, false, list),
+                });
+            }
             Ok(Some((
                 vec![
                     ("transaction", Int8),
@@ -141,7 +173,8 @@ pub fn read(
 }
 
 /// Storage tree → the table or index it holds.
-fn tree_names(txn: &mut Transaction) -> Result<HashMap<String, String>, SqlError> {
+/// Storage tree name → table name (or "table (index name)").
+pub(crate) fn tree_names(txn: &mut Transaction) -> Result<HashMap<String, String>, SqlError> {
     let mut out = HashMap::new();
     for rel in catalog::relations(txn)? {
         if let Relation::Table(t) = rel {
