@@ -601,25 +601,46 @@ impl SsiManager {
     /// The transaction committed at `ts`.
     pub fn committed(&self, id: TxnId, ts: Ts) {
         let mut st = self.state.lock();
-        let earliest = st.sxacts.get(&id).and_then(|me| {
-            let retained = me
-                .outs
-                .iter()
-                .filter_map(|(t, _)| st.sxacts.get(t))
-                .filter(|t| t.committed())
-                .filter_map(|t| t.prepare)
-                .min();
-            // Summarised out-partners committed before this one (they were summarised while it
-            // was live).
-            match (retained, me.summary_out) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            }
-        });
+        let Some(me) = st.sxacts.get(&id) else {
+            self.cleanup(&mut st);
+            self.ended.notify_all();
+            return;
+        };
+        // Out-partners that committed before this one, by commit timestamp: the order in
+        // which commits reach this call can differ from their timestamps' order.
+        let retained = me
+            .outs
+            .iter()
+            .filter_map(|(t, _)| st.sxacts.get(t))
+            .filter(|t| t.commit.is_some_and(|c| c < ts))
+            .filter_map(|t| t.prepare)
+            .min();
+        // Summarised out-partners committed before this one (they were summarised while it
+        // was live).
+        let earliest = match (retained, me.summary_out) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let prepare = me.prepare;
+        let ins: Vec<TxnId> = me.ins.iter().map(|(t, _)| *t).collect();
         if let Some(me) = st.sxacts.get_mut(&id) {
             me.commit = Some(ts);
             if !me.read_only {
                 me.conflict_out_commit = earliest;
+            }
+        }
+        // In-partners whose commit, with a later timestamp, was recorded first: this one
+        // committed before them, so they have a conflict out to an earlier commit after all.
+        // Without this, such a pivot looks clean once this transaction is cleaned up.
+        for r in ins {
+            if let Some(x) = st.sxacts.get_mut(&r)
+                && !x.read_only
+                && x.commit.is_some_and(|c| c > ts)
+            {
+                x.conflict_out_commit = match (x.conflict_out_commit, prepare) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
             }
         }
         self.cleanup(&mut st);
