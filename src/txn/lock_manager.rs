@@ -187,6 +187,18 @@ impl WaitSlot {
         *self.state.lock() = state;
         self.cv.notify_all();
     }
+
+    /// Marks a waiting request withdrawn (its acquire returns an error) and wakes it; if it
+    /// was no longer waiting, returns the state it was in instead.
+    fn withdraw(&self) -> Option<WaitState> {
+        let mut state = self.state.lock();
+        if *state != WaitState::Waiting {
+            return Some(*state);
+        }
+        *state = WaitState::Aborted;
+        self.cv.notify_all();
+        None
+    }
 }
 
 #[derive(Debug, Default)]
@@ -549,13 +561,8 @@ impl LockManager {
         txn: TxnId,
         slot: &Arc<WaitSlot>,
     ) -> WaitState {
-        {
-            let mut state = slot.state.lock();
-            if *state != WaitState::Waiting {
-                return *state;
-            }
-            *state = WaitState::Aborted;
-            slot.cv.notify_all();
+        if let Some(was) = slot.withdraw() {
+            return was;
         }
         if let Some(entry) = table.get_mut(res) {
             entry.queue.retain(|w| !Arc::ptr_eq(&w.slot, slot));

@@ -467,13 +467,8 @@ impl LockManager {
         txn: TxnId,
         slot: &Arc<WaitSlot>,
     ) -> WaitState {
-        {
-            let mut state = slot.state.lock();
-            if *state != WaitState::Waiting {
-                return *state;
-            }
-            *state = WaitState::Aborted;
-            slot.cv.notify_all();
+        if let Some(was) = slot.withdraw() {
+            return was;
         }
         if let Some(pos) = rt.queue.iter().position(|w| Arc::ptr_eq(&w.slot, slot))
             && let Some(w) = rt.queue.remove(pos)
