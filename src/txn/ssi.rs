@@ -38,7 +38,7 @@
 use super::error::{Result, TxnError};
 use super::lock_manager::CancelToken;
 use super::mvcc::Ts;
-use super::transaction::{range_is_empty, show_key};
+use super::transaction::{key_in_bounds, range_is_empty, show_key};
 use parking_lot::{Condvar, Mutex};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
@@ -163,17 +163,7 @@ impl Default for SsiManager {
 }
 
 fn in_range(key: &[u8], (lo, hi): &Range) -> bool {
-    let above = match lo {
-        Bound::Included(l) => key >= l.as_slice(),
-        Bound::Excluded(l) => key > l.as_slice(),
-        Bound::Unbounded => true,
-    };
-    let below = match hi {
-        Bound::Included(h) => key <= h.as_slice(),
-        Bound::Excluded(h) => key < h.as_slice(),
-        Bound::Unbounded => true,
-    };
-    above && below
+    key_in_bounds(key, lo, hi)
 }
 
 fn show_range((lo, hi): &Range) -> String {
@@ -617,10 +607,7 @@ impl SsiManager {
             .min();
         // Summarised out-partners committed before this one (they were summarised while it
         // was live).
-        let earliest = match (retained, me.summary_out) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let earliest = summary::min_opt(retained, me.summary_out);
         let prepare = me.prepare;
         let ins: Vec<TxnId> = me.ins.iter().map(|(t, _)| *t).collect();
         if let Some(me) = st.sxacts.get_mut(&id) {
@@ -637,10 +624,7 @@ impl SsiManager {
                 && !x.read_only
                 && x.commit.is_some_and(|c| c > ts)
             {
-                x.conflict_out_commit = match (x.conflict_out_commit, prepare) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                x.conflict_out_commit = summary::min_opt(x.conflict_out_commit, prepare);
             }
         }
         self.cleanup(&mut st);

@@ -545,6 +545,19 @@ impl Drop for Transaction {
     }
 }
 
+/// Whether `key` lies between the bounds.
+pub(crate) fn key_in_bounds(key: &[u8], lo: &Bound<Vec<u8>>, hi: &Bound<Vec<u8>>) -> bool {
+    (match lo {
+        Bound::Included(l) => key >= l.as_slice(),
+        Bound::Excluded(l) => key > l.as_slice(),
+        Bound::Unbounded => true,
+    }) && (match hi {
+        Bound::Included(h) => key <= h.as_slice(),
+        Bound::Excluded(h) => key < h.as_slice(),
+        Bound::Unbounded => true,
+    })
+}
+
 /// Whether no key lies between the bounds (`BTreeMap::range` panics on such bounds).
 pub(crate) fn range_is_empty<T: Ord>(lo: &Bound<T>, hi: &Bound<T>) -> bool {
     match (lo, hi) {

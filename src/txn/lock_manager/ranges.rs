@@ -47,7 +47,7 @@ use super::{
     CancelToken, LockError, LockManager, LockMode, LockOptions, LockTarget, Resource, Table, TxnId,
     WaitSlot, WaitState, Waiting, conflicts,
 };
-use crate::txn::transaction::range_is_empty;
+use crate::txn::transaction::{key_in_bounds, range_is_empty};
 
 /// Ranges one transaction may hold in one space before it locks the whole space.
 pub const MAX_RANGES_PER_SPACE: usize = 64;
@@ -77,17 +77,7 @@ impl KeyRange {
 
     /// Whether `key` of `space` lies in the range.
     pub fn contains(&self, space: u32, key: &[u8]) -> bool {
-        self.space == space
-            && match &self.lo {
-                Bound::Included(l) => key >= l.as_slice(),
-                Bound::Excluded(l) => key > l.as_slice(),
-                Bound::Unbounded => true,
-            }
-            && match &self.hi {
-                Bound::Included(h) => key <= h.as_slice(),
-                Bound::Excluded(h) => key < h.as_slice(),
-                Bound::Unbounded => true,
-            }
+        self.space == space && key_in_bounds(key, &self.lo, &self.hi)
     }
 
     /// Whether every key of `other` lies in this range.

@@ -34,7 +34,8 @@ pub(super) struct SummaryWrite {
     pub(super) conflict_out: Option<Ts>,
 }
 
-fn min_opt(a: Option<Ts>, b: Option<Ts>) -> Option<Ts> {
+/// The smaller of two optional stamps (`None` is no stamp, not the smallest).
+pub(super) fn min_opt(a: Option<Ts>, b: Option<Ts>) -> Option<Ts> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
         (x, None) => x,
