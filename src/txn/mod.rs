@@ -1,13 +1,14 @@
 //! The transaction layer: multi-version concurrency control over the storage engine, with
-//! read committed and snapshot isolation, row write locks and deadlock detection, and garbage
-//! collection of old versions. See `docs/mvcc.md` and `docs/locking.md`.
+//! read committed, snapshot isolation, serializable snapshot isolation and strict two-phase
+//! locking, row and key-range locks with deadlock detection, and garbage collection of old
+//! versions. See `docs/mvcc.md`, `docs/locking.md` and `docs/ssi.md`.
 //!
 //! - [`mvcc`]: how versions are stored and read through a snapshot.
 //! - [`transaction`]: a transaction's reads, writes, savepoints, commit and rollback.
 //! - [`manager`]: timestamps, the commit pipeline, snapshots, vacuum.
-//! - [`lock_manager`]: row locks, FIFO waits, deadlock detection.
+//! - [`lock_manager`]: row locks, key-range locks (2PL), FIFO waits, deadlock detection.
 //! - [`ssi`]: serializable snapshot isolation: SIREAD locks, rw-antidependencies, dangerous
-//!   structures.
+//!   structures, safe snapshots, summaries of old committed transactions.
 //! - [`error`]: errors with their SQLSTATEs.
 
 pub mod error;
